@@ -1,0 +1,1 @@
+export { Module, markNoDecay, isNoDecay, type ParameterOptions, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
