@@ -1,0 +1,46 @@
+import { cpus, totalmem } from 'node:os';
+import { initBackend, probeTensorflowPackage, type BackendInfo } from '@vlalign/core';
+
+/** Everything `vlalign doctor` reports, as data (printed by {@link formatDoctor}). */
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  cpus: number;
+  memoryGiB: number;
+  backend?: BackendInfo;
+  backendError?: string;
+  native: ReturnType<typeof probeTensorflowPackage>[];
+}
+
+export async function runDoctor(): Promise<DoctorReport> {
+  const report: DoctorReport = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    native: [probeTensorflowPackage('@tensorflow/tfjs-node-gpu'), probeTensorflowPackage('@tensorflow/tfjs-node')],
+  };
+  try {
+    report.backend = await initBackend();
+  } catch (err) {
+    report.backendError = (err as Error).message;
+  }
+  return report;
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  const lines = [
+    `node        ${r.node} (${r.platform}), ${r.cpus} cpus, ${r.memoryGiB} GiB`,
+    r.backend
+      ? `backend     ${r.backend.name} (tfjs-core ${r.backend.version}), threads ${r.backend.threads || 'auto'}, SIMD ${r.backend.simd ? 'yes' : 'no'}`
+      : `backend     FAILED: ${r.backendError}`,
+  ];
+  for (const p of r.native) lines.push(`${p.pkg.padEnd(26)} ${p.loadable ? 'loadable' : `not usable: ${p.reason}`}`);
+  if (r.backend?.skipped.length) {
+    for (const s of r.backend.skipped) lines.push(`skipped     ${s.name}: ${s.reason}`);
+  }
+  if (r.backend?.name !== 'tensorflow') {
+    lines.push('hint        on a machine with internet access, `npm i @tensorflow/tfjs-node` (or -gpu) makes training much faster');
+  }
+  return lines.join('\n');
+}

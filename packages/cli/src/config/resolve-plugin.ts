@@ -1,0 +1,68 @@
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from '@vlalign/core';
+
+/** Short names of the plugins that ship inside @vlalign/core. */
+const CORE_PLUGINS = new Set(['captioning', 'languageModeling', 'language-modeling']);
+
+export interface PluginReference {
+  /** Module specifier to import (package name or file path). */
+  specifier: string;
+  /** Named export holding the plugin factory. */
+  exportName: string;
+  /** True for local files. */
+  local: boolean;
+}
+
+/**
+ * Turns a config's `use` string into an import target:
+ * `clip` -> `@vlalign/clip#clip`; `captioning` -> `@vlalign/core#captioning`;
+ * `@scope/pkg` -> export named after the package's last segment; `x#name` -> export `name`.
+ */
+export function parsePluginReference(use: string): PluginReference {
+  const [spec, exp] = use.split('#') as [string, string | undefined];
+  const local = spec.startsWith('.') || isAbsolute(spec);
+  if (exp) return { specifier: spec, exportName: exp, local };
+  if (CORE_PLUGINS.has(spec)) return { specifier: '@vlalign/core', exportName: spec === 'language-modeling' ? 'languageModeling' : spec, local: false };
+  if (!local && !spec.includes('/')) return { specifier: `@vlalign/${spec}`, exportName: spec, local: false };
+  const last = spec.split('/').pop()!.replace(/\.[cm]?js$/, '');
+  return { specifier: spec, exportName: last.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), local };
+}
+
+/**
+ * Imports a plugin factory named by a config entry, from the project the config lives in (so a
+ * user's own installs are found), and calls it with the entry's options.
+ */
+export async function loadPlugin(use: string, options: Record<string, unknown>, projectDir = process.cwd()): Promise<Plugin> {
+  const ref = parsePluginReference(use);
+  let url: string;
+  if (ref.local) {
+    url = pathToFileURL(resolve(projectDir, ref.specifier)).href;
+  } else {
+    try {
+      const req = createRequire(join(projectDir, 'package.json'));
+      url = pathToFileURL(req.resolve(ref.specifier)).href;
+    } catch {
+      try {
+        url = import.meta.resolve(ref.specifier);
+      } catch {
+        throw new Error(
+          `The config uses plugin "${use}", but the package ${ref.specifier} is not installed. ` +
+            `Install it next to vlalign (npm i ${ref.specifier}, or pnpm add ${ref.specifier}) and run again.`,
+        );
+      }
+    }
+  }
+  const mod = (await import(url)) as Record<string, unknown>;
+  const factory = mod[ref.exportName] ?? mod.default;
+  if (typeof factory !== 'function') {
+    const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+    throw new Error(`${ref.specifier} has no plugin factory export "${ref.exportName}" (function exports: ${names.join(', ') || 'none'}). Use "${ref.specifier}#<export>" in the config.`);
+  }
+  const plugin = (factory as (o: Record<string, unknown>) => Plugin)(options);
+  if (!plugin || (plugin as { __vlalignPlugin?: boolean }).__vlalignPlugin !== true) {
+    throw new Error(`${ref.specifier}#${ref.exportName} did not return a plugin made with definePlugin()`);
+  }
+  return plugin;
+}

@@ -1,0 +1,25 @@
+import { dirname, resolve } from 'node:path';
+import { cocoCaptions, createShapesWorld, createTextCorpus, jsonlManifest, type Dataset } from '@vlalign/core';
+import type { DataSourceConfig } from '../config/schema.js';
+
+/** Builds a dataset from a config data source; relative paths resolve against the config's folder. */
+export function buildDataset(source: DataSourceConfig, configDir: string): Dataset {
+  if ('shapesWorld' in source) return createShapesWorld(source.shapesWorld) as Dataset;
+  if ('textCorpus' in source) {
+    const texts = createTextCorpus(source.textCorpus);
+    return {
+      length: texts.length,
+      source: `text-corpus(seed=${source.textCorpus.seed},size=${source.textCorpus.size})`,
+      get: (i: number) => ({ id: `text-${i}`, text: texts[i] }),
+    };
+  }
+  if ('jsonl' in source) {
+    const path = resolve(configDir, source.jsonl);
+    return jsonlManifest(path, {
+      imageRoot: source.imageRoot ? resolve(configDir, source.imageRoot) : dirname(path),
+      imageSize: source.imageSize,
+      onError: source.onError,
+    });
+  }
+  return cocoCaptions(resolve(configDir, source.coco), resolve(configDir, source.imageRoot), { imageSize: source.imageSize });
+}
