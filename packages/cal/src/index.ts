@@ -1,0 +1,6 @@
+/**
+ * @vlalign/cal — Contrastive ALignment (CAL): weight each caption token by how much the image
+ * raises its logit, and train with the weighted cross-entropy.
+ */
+export { calTokenWeights, type CalTokenWeightOptions } from './token-weights.js';
+export { calLoss, type CalLossOptions } from './cal-loss.js';

@@ -1,0 +1,90 @@
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { formatMetricsTable } from '@vlalign/core';
+import { loadConfig } from './config/load-config.js';
+import { formatDoctor, runDoctor } from './commands/doctor.js';
+import { runSynth } from './commands/synth.js';
+import { runTraining } from './run/run-training.js';
+import { loadRunConfig } from './run/run-folder.js';
+
+function int(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
+  return n;
+}
+
+/** Builds the `vlalign` command tree (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('vlalign')
+    .description('Align vision and language models: train, evaluate, make data, check the machine.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('train')
+    .description('Train from a YAML or JSON config (resumes automatically from the run folder).')
+    .argument('<config>', 'config file (.yaml, .yml or .json)')
+    .option('--out <dir>', 'run folder (overrides output.dir)')
+    .option('--steps <n>', 'total optimiser steps (overrides train.steps)', int)
+    .action(async (file: string, opts: { out?: string; steps?: number }) => {
+      const config = loadConfig(file);
+      const run = await runTraining(config, { configDir: dirname(resolve(file)), runDir: opts.out ? resolve(opts.out) : undefined, steps: opts.steps });
+      printFinal(run.result.evalMetrics, run.result.metrics, run.runDir);
+      if (run.result.interrupted) process.stderr.write(`interrupted at step ${run.result.step}; run the same command again to resume\n`);
+    });
+
+  program
+    .command('eval')
+    .description('Run every plugin\'s eval hooks on a trained run (a run folder) or a config.')
+    .argument('<config-or-run>', 'a run folder written by `vlalign train`, or a config file')
+    .action(async (target: string) => {
+      const { config, configDir, runDir } = existsSync(resolve(target, 'config.json'))
+        ? { ...loadRunConfig(resolve(target)), runDir: resolve(target) }
+        : { config: loadConfig(target), configDir: dirname(resolve(target)), runDir: undefined };
+      const run = await runTraining(config, { configDir, runDir, evalOnly: true });
+      printFinal(run.result.evalMetrics, {}, run.runDir);
+    });
+
+  program
+    .command('synth')
+    .description('Write the shapes world to disk as PNG images + manifest.jsonl.')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--size <n>', 'number of samples', int, 1000)
+    .option('--seed <n>', 'seed', int, 0)
+    .option('--split <split>', 'train | val | test', 'train')
+    .option('--image-size <n>', 'image side in pixels', int, 64)
+    .action(async (opts: { out: string; size: number; seed: number; split: 'train' | 'val' | 'test'; imageSize: number }) => {
+      if (!['train', 'val', 'test'].includes(opts.split)) throw new InvalidArgumentError(`--split must be train, val or test; got ${opts.split}`);
+      await runSynth(opts);
+      process.stdout.write(`wrote ${opts.size} samples to ${resolve(opts.out)}\n`);
+    });
+
+  program
+    .command('doctor')
+    .description('Show the tensor backend, versions, threads, SIMD, and why tfjs-node(-gpu) is or is not used.')
+    .action(async () => {
+      process.stdout.write(`${formatDoctor(await runDoctor())}\n`);
+    });
+
+  return program;
+}
+
+function printFinal(evalMetrics: Record<string, number>, trainMetrics: Record<string, number>, runDir: string): void {
+  const all = { ...trainMetrics, ...evalMetrics };
+  if (Object.keys(all).length) process.stdout.write(`${formatMetricsTable(all)}\n`);
+  process.stdout.write(`run folder: ${runDir}\n`);
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode ?? 1;
+    throw err;
+  }
+}

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadTensorflowPackage, probeTensorflowPackage, type NativeProbe } from './probe-tensorflow.js';
+import { patchWasmBatchMatMulTranspose, registerFastUnsortedSegmentSum } from './wasm-fixes.js';
+
+/** Names accepted by {@link initBackend} and the `VLALIGN_BACKEND` environment variable. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** What {@link initBackend} chose and what it could tell about it. */
+export interface BackendInfo {
+  /** The active tfjs backend. */
+  name: BackendName;
+  /** Version of `@tensorflow/tfjs-core`. */
+  version: string;
+  /** Threads the backend computes with (wasm in Node is single-threaded). */
+  threads: number;
+  /** Whether the wasm SIMD binary is in use (false for other backends). */
+  simd: boolean;
+  /** The native packages probed, and why each could not be used. */
+  native: NativeProbe[];
+  /** Backends that were tried and failed before the chosen one, with the reason. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+let current: BackendInfo | undefined;
+let gradientsRegistered = false;
+
+async function registerGradients(): Promise<void> {
+  if (gradientsRegistered) return;
+  // tfjs-core's Node entry registers no gradient functions and its register_all_gradients module is
+  // extensionless ESM that Node cannot load; tfjs-layers' bundle registers all of them as a side effect.
+  await import('@tensorflow/tfjs-layers');
+  gradientsRegistered = true;
+}
+
+async function tryWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  const ok = await tf.setBackend('wasm');
+  if (!ok) throw new Error('tf.setBackend("wasm") returned false');
+  patchWasmBatchMatMulTranspose();
+  registerFastUnsortedSegmentSum('wasm');
+}
+
+async function tryCpu(): Promise<void> {
+  const ok = await tf.setBackend('cpu');
+  if (!ok) throw new Error('tf.setBackend("cpu") returned false');
+  registerFastUnsortedSegmentSum('cpu');
+}
+
+function probeNative(): NativeProbe[] {
+  return [probeTensorflowPackage('@tensorflow/tfjs-node-gpu'), probeTensorflowPackage('@tensorflow/tfjs-node')];
+}
+
+async function tryTensorflow(probes: NativeProbe[]): Promise<void> {
+  const usable = probes.find((p) => p.loadable);
+  if (!usable) throw new Error(probes.map((p) => `${p.pkg}: ${p.reason}`).join('; '));
+  loadTensorflowPackage(usable.pkg);
+  const ok = await tf.setBackend('tensorflow');
+  if (!ok) throw new Error(`${usable.pkg} loaded but tf.setBackend("tensorflow") failed`);
+}
+
+function parseBackendName(value: string, source: string): BackendName {
+  if (value === 'tensorflow' || value === 'wasm' || value === 'cpu') return value;
+  throw new Error(`${source} is "${value}"; expected one of "tensorflow", "wasm", "cpu"`);
+}
+
+/**
+ * Selects and initialises the tensor backend, registers every gradient and installs vlalign's
+ * kernel fixes (wasm BatchMatMul transposes, gather's gradient). Idempotent: later calls return the
+ * backend already chosen unless a different one is asked for.
+ *
+ * Order: `tensorflow` (tfjs-node-gpu, then tfjs-node, only when their native binding is present) ->
+ * `wasm` (SIMD) -> `cpu`. `VLALIGN_BACKEND` or `prefer` forces one; a forced backend that fails
+ * throws instead of falling back.
+ *
+ * @example
+ * const info = await initBackend();
+ * console.log(info.name, info.threads, info.simd);
+ */
+export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
+  const envChoice = process.env.VLALIGN_BACKEND;
+  const forced = prefer !== undefined ? parseBackendName(prefer, 'initBackend(prefer)') : envChoice ? parseBackendName(envChoice, 'VLALIGN_BACKEND') : undefined;
+  if (current && (!forced || forced === current.name)) return current;
+  await registerGradients();
+  const native = probeNative();
+  const order: BackendName[] = forced ? [forced] : ['tensorflow', 'wasm', 'cpu'];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    try {
+      if (name === 'tensorflow') await tryTensorflow(native);
+      else if (name === 'wasm') await tryWasm();
+      else await tryCpu();
+      await tf.ready();
+      current = describe(name, native, skipped);
+      return current;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (forced) throw new Error(`Backend "${name}" was requested but could not start: ${reason}`);
+      skipped.push({ name, reason });
+    }
+  }
+  throw new Error(`No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+function describe(name: BackendName, native: NativeProbe[], skipped: BackendInfo['skipped']): BackendInfo {
+  const simd = name === 'wasm' ? Boolean(tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) : false;
+  let threads = 1;
+  if (name === 'tensorflow') threads = 0; // chosen by libtensorflow's own pool
+  return { name, version: tf.version_core, threads, simd, native, skipped };
+}
+
+/** The backend chosen by {@link initBackend}, or undefined before it ran. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}

@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+interface HeapBackend {
+  readSync(dataId: unknown): tf.backend_util.BackendValues;
+  makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  disposeData(dataId: unknown): boolean;
+}
+
+const PATCHED = Symbol.for('vlalign.patched');
+
+/**
+ * wasm's BatchMatMul with transposeA/transposeB runs ~15x slower than an explicit transpose followed
+ * by a plain product (measured in backend-feasibility.md §3), and every matMul gradient uses those
+ * flags, so we transpose first.
+ */
+export function patchWasmBatchMatMulTranspose(): void {
+  const orig = tf.getKernel('BatchMatMul', 'wasm');
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (!orig || !transpose || (orig as unknown as Record<symbol, boolean>)[PATCHED]) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  const patched: tf.KernelConfig = {
+    ...orig,
+    kernelFunc: ({ inputs, attrs, backend }: KernelArgs) => {
+      let { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const a0 = attrs as { transposeA?: boolean; transposeB?: boolean };
+      const temps: tf.TensorInfo[] = [];
+      const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
+        const r = t.shape.length;
+        const perm = [...Array(r).keys()];
+        perm[r - 1] = r - 2;
+        perm[r - 2] = r - 1;
+        const out = transpose.kernelFunc({ inputs: { x: t }, attrs: { perm }, backend }) as tf.TensorInfo;
+        temps.push(out);
+        return out;
+      };
+      if (a0.transposeA) a = swapLast(a);
+      if (a0.transposeB) b = swapLast(b);
+      const out = orig.kernelFunc({ inputs: { a, b }, attrs: { ...attrs, transposeA: false, transposeB: false }, backend });
+      for (const t of temps) (backend as HeapBackend).disposeData(t.dataId);
+      return out;
+    },
+  };
+  (patched as unknown as Record<symbol, boolean>)[PATCHED] = true;
+  tf.registerKernel(patched);
+}
+
+/**
+ * UnsortedSegmentSum is gather's gradient. wasm lacks it and cpu's is O(segments*N*D) (6 s for a
+ * 512x128 table); a single accumulate pass is O(N*D).
+ */
+export function registerFastUnsortedSegmentSum(backendName: 'wasm' | 'cpu'): void {
+  const existing = tf.getKernel('UnsortedSegmentSum', backendName);
+  if (existing && (existing as unknown as Record<symbol, boolean>)[PATCHED]) return;
+  if (existing) tf.unregisterKernel('UnsortedSegmentSum', backendName);
+  const config: tf.KernelConfig = {
+    kernelName: 'UnsortedSegmentSum',
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }: KernelArgs) => {
+      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const { numSegments } = attrs as unknown as { numSegments: number };
+      const b = backend as unknown as HeapBackend;
+      const xv = b.readSync(x.dataId) as Float32Array;
+      const ids = b.readSync(segmentIds.dataId) as Int32Array;
+      const inner = x.shape.slice(segmentIds.shape.length).reduce((p, q) => p * q, 1);
+      const out = new Float32Array(numSegments * inner);
+      for (let i = 0; i < ids.length; i++) {
+        const s = ids[i];
+        if (s < 0 || s >= numSegments) continue;
+        const src = i * inner;
+        const dst = s * inner;
+        for (let j = 0; j < inner; j++) out[dst + j] += xv[src + j];
+      }
+      const shape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+      return backendName === 'wasm' ? b.makeOutput!(shape, x.dtype, undefined, out) : b.makeTensorInfo!(shape, x.dtype, out);
+    },
+  };
+  (config as unknown as Record<symbol, boolean>)[PATCHED] = true;
+  tf.registerKernel(config);
+}

@@ -1,0 +1,16 @@
+export * from './plugin.js';
+export { PluginRegistry } from './plugin-registry.js';
+export { modelCapabilities, expandCapabilities } from './capabilities.js';
+export { captionBatch, sampleText, IGNORE_INDEX, type CaptionBatch, type CaptionBatchOptions } from './caption-batch.js';
+export { crossEntropyPerToken, maskedMeanCrossEntropy, crossEntropySum } from './cross-entropy.js';
+export { DataStream, type DataStreamState, type DataStreamOptions } from './data-stream.js';
+export { Trainer } from './trainer.js';
+export type { TrainerOptions, TrainerOptimizerOptions, PluginEntry, TrainerLogRecord, FitResult } from './trainer-options.js';
+export type { TrainerCheckpointState } from './trainer-state.js';
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger.js';
+export { ProgressLine, formatDuration, type ProgressLineOptions } from './progress.js';
+export { formatMetricsTable, formatMetricValue, type MetricsTableOptions, type MetricCell } from './metrics-table.js';
+export { captioning, type CaptioningOptions } from './plugins/captioning.js';
+export { languageModeling, type LanguageModelingOptions } from './plugins/language-modeling.js';
+export { evaluateTextCrossEntropy, type TextCrossEntropyEvalOptions } from './plugins/eval-cross-entropy.js';
+export { disposeTensorsIn } from './dispose-tensors.js';

@@ -1,0 +1,89 @@
+import { LayerNorm, Linear, Module, deriveSeed, gelu, tf } from '@vlalign/core';
+
+/** Options of {@link PointHead}. */
+export interface PointHeadOptions {
+  /**
+   * Width of the hidden layers. Default {@link defaultPointHeadHidden}(`width`): the paper's BERT
+   * head uses 512 on 768-wide features, so the default keeps that 2/3 ratio (rounded up to a
+   * multiple of 8, at least 16): 48 for a 64-wide LM, 88 for 128, 512 for 768.
+   */
+  hidden?: number;
+  /** Hidden Linear + GELU layers before the output layer. Default 3 (the paper's MLP depth 4). */
+  depth?: number;
+  /** Points per token. Default 2: the top-left and bottom-right corners of the word's box. */
+  points?: number;
+  /** Seed of the initialisation. Default 0. */
+  seed?: number;
+}
+
+/** PixelLLM's hidden width for an LM of width `width`: `ceil(width · 512/768 / 8) · 8`, at least 16. */
+export function defaultPointHeadHidden(width: number): number {
+  return Math.max(16, Math.ceil((width * 512) / 768 / 8) * 8);
+}
+
+/**
+ * PixelLLM's per-token location head (scenic `MlpPointPredictor` with `pre_norm`): LayerNorm (eps
+ * 1e-6), then `depth` × (Linear → GELU), then Linear to `2 · points` values, read as `points`
+ * (x, y) pairs.
+ *
+ * **Input:** the language model's per-token features *before the vocabulary projection* (the
+ * `hidden` output of `VisionLanguageModel.forward`), never the visual features.
+ *
+ * **Alignment:** the feature at text position `t` (the position that *holds* token `t`) predicts
+ * token `t`'s points, while the logits there predict token `t + 1`. With `captionBatch`'s
+ * `inputIds = [BOS, w1, …, wn, EOS]`, position `i` (holding `w_i`) gives `w_i`'s box, and the BOS
+ * and EOS positions carry no target.
+ *
+ * **Coordinates:** plain regression as in the original code: the raw output `p` is mapped by
+ * `u = (p + 1) / 2` to normalised image coordinates (0 = left/top edge, 1 = right/bottom edge),
+ * **without** a sigmoid or a clamp, so the L1 loss keeps a full gradient at the image border and a
+ * freshly initialised head (outputs near 0) starts at the image centre. Callers that need a valid
+ * box clamp to [0, 1] (see `pointsToBox`). Multiply by the image size for pixels. The original
+ * head emits 4 values per point of which 2 are unused "class logits"; this one emits only the 2
+ * coordinates.
+ *
+ * Parameters: `norm.*`, `layer0.*` … `layer{depth-1}.*`, `out.*`.
+ */
+export class PointHead extends Module {
+  readonly inFeatures: number;
+  readonly hidden: number;
+  readonly depth: number;
+  readonly points: number;
+
+  constructor(inFeatures: number, options: PointHeadOptions = {}) {
+    super();
+    if (!Number.isInteger(inFeatures) || inFeatures <= 0) throw new Error(`PointHead: inFeatures must be a positive integer, got ${inFeatures}`);
+    this.inFeatures = inFeatures;
+    this.hidden = options.hidden ?? defaultPointHeadHidden(inFeatures);
+    this.depth = options.depth ?? 3;
+    this.points = options.points ?? 2;
+    for (const [k, v] of [['hidden', this.hidden], ['points', this.points]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`PointHead: option "${k}" must be a positive integer, got ${v}`);
+    }
+    if (!Number.isInteger(this.depth) || this.depth < 0) throw new Error(`PointHead: option "depth" must be an integer >= 0, got ${this.depth}`);
+    const seed = options.seed ?? 0;
+    this.registerModule('norm', new LayerNorm(inFeatures, { eps: 1e-6 }));
+    for (let i = 0; i < this.depth; i++) {
+      this.registerModule(`layer${i}`, new Linear(i === 0 ? inFeatures : this.hidden, this.hidden, { seed: deriveSeed(seed, 'layer', i) }));
+    }
+    this.registerModule('out', new Linear(this.depth === 0 ? inFeatures : this.hidden, 2 * this.points, { seed: deriveSeed(seed, 'out') }));
+  }
+
+  /**
+   * Points for every token.
+   * @param hidden `[B, T, D]` LM features before the vocabulary projection (or `[N, D]`).
+   * @returns `[B, T, P, 2]` (or `[N, P, 2]`) normalised (x, y), not clamped.
+   */
+  forward(hidden: tf.Tensor): tf.Tensor {
+    if (hidden.rank < 2 || hidden.shape[hidden.rank - 1] !== this.inFeatures) {
+      throw new Error(`PointHead.forward: expected features [..., ${this.inFeatures}], got [${hidden.shape}]`);
+    }
+    return tf.tidy(() => {
+      let x = (this.getModule('norm') as LayerNorm).forward(hidden);
+      for (let i = 0; i < this.depth; i++) x = gelu((this.getModule(`layer${i}`) as Linear).forward(x));
+      const raw = (this.getModule('out') as Linear).forward(x);
+      const u = tf.mul(tf.add(raw, 1), 0.5);
+      return tf.reshape(u, [...hidden.shape.slice(0, -1), this.points, 2]);
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { imagesToTensor, tf, type RgbImage, type VisionLanguageModel } from '@vlalign/core';
+import type { LocationPrompt, LocationPromptEncoder } from '../prompt/location-prompt-encoder.js';
+import type { EncodedRows } from '../targets/pixel-rows.js';
+
+/** Images as the model takes them: decoded RGB images or an already scaled `[B, S, S, 3]` tensor. */
+export type ImageInput = readonly RgbImage[] | tf.Tensor4D;
+
+/** The model's input image side. */
+export function modelImageSize(model: VisionLanguageModel): number {
+  const size = model.config?.vision?.imageSize;
+  if (!Number.isInteger(size)) throw new Error('pixelllm: the model has no config.vision.imageSize; PixelLLM needs a VisionLanguageModel');
+  return size;
+}
+
+/** The LM width of the model (the point head's input and the prompt tokens' width). */
+export function modelWidth(model: VisionLanguageModel): number {
+  const width = model.config?.lm?.width;
+  if (!Number.isInteger(width)) throw new Error('pixelllm: the model has no config.lm.width; PixelLLM needs a VisionLanguageModel');
+  return width;
+}
+
+/** `images` as a 4-D tensor (a new one the caller disposes, or a clone of the given tensor). */
+export function toImageTensor(model: VisionLanguageModel, images: ImageInput): tf.Tensor4D {
+  return images instanceof tf.Tensor ? (tf.clone(images) as tf.Tensor4D) : imagesToTensor([...images], modelImageSize(model));
+}
+
+/**
+ * One teacher-forced pass with location prompts: the prompt tokens (when an encoder is given) are
+ * the VLM's `extraPrefix`. Returns the text-position logits and pre-vocabulary features.
+ */
+export function promptedForward(
+  model: VisionLanguageModel,
+  promptEncoder: LocationPromptEncoder | undefined,
+  images: tf.Tensor4D,
+  rows: Pick<EncodedRows, 'inputIds' | 'attentionMask'>,
+  prompts: readonly LocationPrompt[],
+): { logits: tf.Tensor3D; hidden: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const extraPrefix = promptEncoder ? promptEncoder.forward(prompts) : undefined;
+    const { logits, hidden } = model.forward({ images, inputIds: rows.inputIds, attentionMask: rows.attentionMask, extraPrefix });
+    return { logits, hidden };
+  });
+}

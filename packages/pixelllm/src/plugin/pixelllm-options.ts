@@ -1,0 +1,86 @@
+import type { PointHeadOptions } from '../head/point-head.js';
+import type { LocationPromptEncoderOptions } from '../prompt/location-prompt-encoder.js';
+
+/** Options of the `pixelllm` plugin. Every field is optional. */
+export interface PixelLlmOptions {
+  /** Longest text in tokens, BOS and EOS included. Default 32. */
+  maxLength?: number;
+  /**
+   * Weight of the point loss relative to the caption cross-entropy, in the units of
+   * `pointUnits`. Default 0.1 with pixel units: PixelLLM's `point_loss_weight` (its points are in
+   * pixels of the network input). With `pointUnits: 'normalized'` the same objective needs
+   * `0.1 × imageSize` (6.4 for 64-px images).
+   */
+  pointLossWeight?: number;
+  /** Units the point loss is computed in: `'pixels'` (default; normalised × image size) or `'normalized'`. */
+  pointUnits?: 'pixels' | 'normalized';
+  /**
+   * Fraction of each batch's rows that are location-conditioned captioning: one of the sample's
+   * objects (from `locationPrompts`) is the box prompt and its description the target. Default 0.25.
+   */
+  locationFraction?: number;
+  /**
+   * Fraction of rows that are referring localisation (`"where is <expression>"`, point loss on the
+   * last token only, no caption loss). Default 0.25; 0 disables. The rest of the rows are dense
+   * word-grounded captioning (whole-image prompt, `captions[0]`, per-word box targets).
+   */
+  referringFraction?: number;
+  /** Words before a referring expression. Default `'where is'`. */
+  referringPrompt?: string;
+  /** Point head options (hidden width, depth, seed). */
+  head?: PointHeadOptions;
+  /** Location prompt encoder options. */
+  promptEncoder?: LocationPromptEncoderOptions;
+  /** Evaluation settings. */
+  eval?: {
+    /** Eval images used per hook. Default 64. */
+    maxSamples?: number;
+    /** Rows per eval forward. Default 16. */
+    batchSize?: number;
+    /** Most generated tokens for location-conditioned captions. Default 8. */
+    maxNewTokens?: number;
+  };
+}
+
+/** {@link PixelLlmOptions} with defaults filled in. */
+export interface ResolvedPixelLlmOptions {
+  maxLength: number;
+  pointLossWeight: number;
+  pointUnits: 'pixels' | 'normalized';
+  locationFraction: number;
+  referringFraction: number;
+  referringPrompt: string;
+  head: PointHeadOptions;
+  promptEncoder: LocationPromptEncoderOptions;
+  eval: { maxSamples: number; batchSize: number; maxNewTokens: number };
+}
+
+function fail(field: string, want: string, got: unknown): never {
+  throw new Error(`pixelllm: option "${field}" must be ${want}, got ${JSON.stringify(got)}`);
+}
+
+/** Fills defaults and validates, naming the field at fault. */
+export function resolvePixelLlmOptions(options: PixelLlmOptions = {}): ResolvedPixelLlmOptions {
+  if (!options || typeof options !== 'object') fail('(options)', 'an object', options);
+  const known = new Set(['maxLength', 'pointLossWeight', 'pointUnits', 'locationFraction', 'referringFraction', 'referringPrompt', 'head', 'promptEncoder', 'eval']);
+  for (const k of Object.keys(options)) if (!known.has(k)) fail(k, `one of the known options (${[...known].join(', ')})`, k);
+  const o: ResolvedPixelLlmOptions = {
+    maxLength: options.maxLength ?? 32,
+    pointLossWeight: options.pointLossWeight ?? 0.1,
+    pointUnits: options.pointUnits ?? 'pixels',
+    locationFraction: options.locationFraction ?? 0.25,
+    referringFraction: options.referringFraction ?? 0.25,
+    referringPrompt: options.referringPrompt ?? 'where is',
+    head: options.head ?? {},
+    promptEncoder: options.promptEncoder ?? {},
+    eval: { maxSamples: options.eval?.maxSamples ?? 64, batchSize: options.eval?.batchSize ?? 16, maxNewTokens: options.eval?.maxNewTokens ?? 8 },
+  };
+  if (!Number.isInteger(o.maxLength) || o.maxLength < 3) fail('maxLength', 'an integer >= 3', o.maxLength);
+  if (!(o.pointLossWeight >= 0) || !Number.isFinite(o.pointLossWeight)) fail('pointLossWeight', 'a finite number >= 0', o.pointLossWeight);
+  if (o.pointUnits !== 'pixels' && o.pointUnits !== 'normalized') fail('pointUnits', "'pixels' or 'normalized'", o.pointUnits);
+  for (const k of ['locationFraction', 'referringFraction'] as const) if (!(o[k] >= 0 && o[k] <= 1)) fail(k, 'a number in [0, 1]', o[k]);
+  if (o.locationFraction + o.referringFraction > 1) fail('locationFraction + referringFraction', 'at most 1', o.locationFraction + o.referringFraction);
+  if (typeof o.referringPrompt !== 'string') fail('referringPrompt', 'a string', o.referringPrompt);
+  for (const k of ['maxSamples', 'batchSize', 'maxNewTokens'] as const) if (!Number.isInteger(o.eval[k]) || o.eval[k] < 1) fail(`eval.${k}`, 'an integer >= 1', o.eval[k]);
+  return o;
+}
