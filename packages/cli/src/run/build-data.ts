@@ -3,7 +3,7 @@ import { cocoCaptions, createShapesWorld, createTextCorpus, jsonlManifest, type 
 import type { DataSourceConfig } from '../config/schema.js';
 
 /** Builds a dataset from a config data source; relative paths resolve against the config's folder. */
-export function buildDataset(source: DataSourceConfig, configDir: string): Dataset {
+export async function buildDataset(source: DataSourceConfig, configDir: string): Promise<Dataset> {
   if ('shapesWorld' in source) return createShapesWorld(source.shapesWorld) as Dataset;
   if ('textCorpus' in source) {
     const texts = createTextCorpus(source.textCorpus);
@@ -15,11 +15,11 @@ export function buildDataset(source: DataSourceConfig, configDir: string): Datas
   }
   if ('jsonl' in source) {
     const path = resolve(configDir, source.jsonl);
-    return jsonlManifest(path, {
+    return await jsonlManifest(path, {
       imageRoot: source.imageRoot ? resolve(configDir, source.imageRoot) : dirname(path),
       imageSize: source.imageSize,
       onError: source.onError,
     });
   }
-  return cocoCaptions(resolve(configDir, source.coco), resolve(configDir, source.imageRoot), { imageSize: source.imageSize });
+  return await cocoCaptions(resolve(configDir, source.coco), resolve(configDir, source.imageRoot), { imageSize: source.imageSize });
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Trainer, initBackend, writeJson, type FitResult, type PluginEntry, type TrainerLogRecord, type Module, type Tokenizer, type Dataset } from '@vlalign/core';
+import { Trainer, findLatestCheckpoint, initBackend, writeJson, type FitResult, type PluginEntry, type TrainerLogRecord, type Module, type Tokenizer, type Dataset } from '@vlalign/core';
 import { loadPlugin } from '../config/resolve-plugin.js';
 import type { VlalignConfig } from '../config/schema.js';
 import { buildDataset } from './build-data.js';
@@ -42,16 +42,16 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
   const backend = await initBackend(config.backend);
   const tokenizer = await buildTokenizer(config.tokenizer, configDir);
   const model = buildModel(config.model, config.seed, tokenizer.vocabSize, configDir);
-  const data = buildDataset(config.data.train, configDir);
-  const evalData = config.data.eval ? buildDataset(config.data.eval, configDir) : undefined;
+  const data = await buildDataset(config.data.train, configDir);
+  const evalData = config.data.eval ? await buildDataset(config.data.eval, configDir) : undefined;
   const plugins: PluginEntry[] = [];
   for (const entry of config.plugins) {
     plugins.push({
       plugin: await loadPlugin(entry.use, entry.options, projectDir),
       weight: entry.weight,
       batchSize: entry.batchSize,
-      data: entry.data ? buildDataset(entry.data, configDir) : undefined,
-      evalData: entry.evalData ? buildDataset(entry.evalData, configDir) : undefined,
+      data: entry.data ? await buildDataset(entry.data, configDir) : undefined,
+      evalData: entry.evalData ? await buildDataset(entry.evalData, configDir) : undefined,
     });
   }
   const runDir = resolve(configDir, options.runDir ?? config.output.dir);
@@ -80,15 +80,18 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
     evalEvery: t.evalEvery,
     checkpointEvery: t.checkpointEvery,
     keepCheckpoints: t.keepCheckpoints,
-    resume: options.evalOnly ? true : config.output.resume,
+    resume: options.evalOnly ? false : config.output.resume,
     onLog: options.onLog,
     signal: options.signal,
   });
-  const result = options.evalOnly ? await evaluateOnly(trainer) : await trainer.fit();
+  const result = options.evalOnly ? await evaluateOnly(trainer, runDir) : await trainer.fit();
   return { result, model, tokenizer, runDir, evalData };
 }
 
-async function evaluateOnly(trainer: Trainer): Promise<FitResult> {
+async function evaluateOnly(trainer: Trainer, runDir: string): Promise<FitResult> {
+  const checkpoint = findLatestCheckpoint(runDir);
+  if (!checkpoint) throw new Error(`vlalign eval: ${runDir} has no checkpoint; train first (vlalign train <config>)`);
+  await trainer.restore(checkpoint);
   const evalMetrics = await trainer.evaluate();
   return { step: trainer.step, interrupted: false, metrics: {}, evalMetrics, resumedFrom: trainer.step };
 }

@@ -23,17 +23,17 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('clip plugin training a tiny DualEncoder', () => {
   it.each([
-    ['infonce', 1, 14],
-    ['siglip', 1, 10],
-    ['infonce', 2, 6],
-  ] as const)('%s (accumulate=%i): %i steps, falling loss, flat tensor count', async (loss, accumulate, steps) => {
+    ['infonce', 1, 14, 0.85],
+    ['siglip', 1, 10, 0.85],
+    ['infonce', 2, 6, 0.95], // short: mainly the tensor count of the feature-cache path
+  ] as const)('%s (accumulate=%i): %i steps, falling loss, flat tensor count', async (loss, accumulate, steps, factor) => {
     const plugin = clip({ loss, accumulate });
     ctx = new TestContext(tinyDualEncoder(), tokenizer, backend, 0);
     await plugin.setup!(ctx);
     const counts: number[] = [];
     const losses = await train(plugin, ctx, [batch], steps, 3e-4, () => counts.push(tf.memory().numTensors));
     expect(losses.every(Number.isFinite)).toBe(true);
-    expect(mean(losses.slice(-3))).toBeLessThan(0.85 * mean(losses.slice(0, 3)));
+    expect(mean(losses.slice(-3))).toBeLessThan(factor * mean(losses.slice(0, 3)));
     // Optimiser slots exist after the first step; from then on nothing may accumulate.
     expect(new Set(counts.slice(1)).size).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, tf, type BackendInfo, type Sample } from '@vlalign/core';
+import { initBackend, tf, type BackendInfo, type Module, type Sample } from '@vlalign/core';
 import { clip, LOGIT_HEAD_MODULE } from './clip-plugin.js';
 import type { LogitHead } from './logit-head.js';
 import { stepGradients, TestContext } from '../testing/plugin-harness.js';
@@ -10,7 +10,7 @@ let backend: BackendInfo;
 let samples: Sample[];
 const contexts: TestContext[] = [];
 
-function context(model = tinyDualEncoder(), seed = 0): TestContext {
+function context(model: Module = tinyDualEncoder(), seed = 0): TestContext {
   const ctx = new TestContext(model, tokenizer, backend, seed);
   contexts.push(ctx);
   return ctx;

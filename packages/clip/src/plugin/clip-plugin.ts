@@ -43,9 +43,10 @@ function contrastiveLoss(options: ResolvedClipOptions, head: LogitHead, image: t
  * import { Trainer, createModel, createShapesWorld, shapesTokenizer } from '@vlalign/core';
  * import { clip } from '@vlalign/clip';
  *
+ * const tokenizer = shapesTokenizer();
  * const trainer = new Trainer({
- *   model: createModel('dual-encoder', 'tiny', { seed: 0 }),
- *   tokenizer: shapesTokenizer(),
+ *   model: createModel('dual-encoder', 'tiny', { seed: 0, vocabSize: tokenizer.vocabSize }),
+ *   tokenizer,
  *   plugins: [clip({ loss: 'infonce', accumulate: 4 })],
  *   data: createShapesWorld({ seed: 1, size: 4096, split: 'train' }),
  *   evalData: createShapesWorld({ seed: 1, size: 512, split: 'val' }),

@@ -24,6 +24,17 @@ describe('initBackend', () => {
     tf.dispose([table, ids, g, a, b, viaFlags]);
   });
 
+  it('oneHot with a float32 output is correct on wasm (tfjs 4.22 returns zeros without our fix)', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const ids = tf.tensor1d([2, 0], 'int32');
+    const oh = tf.oneHot(ids, 3, 1, 0, 'float32');
+    expect(oh.dtype).toBe('float32');
+    expect(Array.from(oh.dataSync())).toEqual([0, 0, 1, 1, 0, 0]);
+    tf.dispose([ids, oh]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('forcing an unknown backend name is a clear error', async () => {
     await expect(initBackend('gpu' as never)).rejects.toThrow(/could not start|expected one of/);
   });

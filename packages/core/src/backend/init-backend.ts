@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadTensorflowPackage, probeTensorflowPackage, type NativeProbe } from './probe-tensorflow.js';
-import { patchWasmBatchMatMulTranspose, registerFastUnsortedSegmentSum } from './wasm-fixes.js';
+import { patchWasmBatchMatMulTranspose, patchWasmOneHotDtype, registerFastUnsortedSegmentSum } from './wasm-fixes.js';
 
 /** Names accepted by {@link initBackend} and the `VLALIGN_BACKEND` environment variable. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -38,6 +38,7 @@ async function tryWasm(): Promise<void> {
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('tf.setBackend("wasm") returned false');
   patchWasmBatchMatMulTranspose();
+  patchWasmOneHotDtype();
   registerFastUnsortedSegmentSum('wasm');
 }
 

@@ -79,3 +79,27 @@ export function registerFastUnsortedSegmentSum(backendName: 'wasm' | 'cpu'): voi
   (config as unknown as Record<symbol, boolean>)[PATCHED] = true;
   tf.registerKernel(config);
 }
+
+/**
+ * tfjs 4.22's wasm OneHot writes nothing when asked for a float32 output (all zeros); int32 works,
+ * so we build the int32 one-hot and cast it.
+ */
+export function patchWasmOneHotDtype(): void {
+  const orig = tf.getKernel('OneHot', 'wasm');
+  const cast = tf.getKernel('Cast', 'wasm');
+  if (!orig || !cast || (orig as unknown as Record<symbol, boolean>)[PATCHED]) return;
+  tf.unregisterKernel('OneHot', 'wasm');
+  const patched: tf.KernelConfig = {
+    ...orig,
+    kernelFunc: ({ inputs, attrs, backend }: KernelArgs) => {
+      const dtype = (attrs as { dtype?: tf.DataType }).dtype ?? 'int32';
+      if (dtype === 'int32') return orig.kernelFunc({ inputs, attrs, backend });
+      const asInt = orig.kernelFunc({ inputs, attrs: { ...attrs, dtype: 'int32' }, backend }) as tf.TensorInfo;
+      const out = cast.kernelFunc({ inputs: { x: asInt }, attrs: { dtype }, backend });
+      (backend as HeapBackend).disposeData(asInt.dataId);
+      return out;
+    },
+  };
+  (patched as unknown as Record<symbol, boolean>)[PATCHED] = true;
+  tf.registerKernel(patched);
+}

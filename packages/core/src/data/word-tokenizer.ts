@@ -43,6 +43,22 @@ export function wordTokenize(text: string): string[] {
 }
 
 /**
+ * Joins word tokens into text the way {@link WordTokenizer.decode} does: spaces between words,
+ * none before closing punctuation or after an opening bracket. For text written that way,
+ * `wordTokenize(joinWordTokens(tokens))` gives `tokens` back.
+ */
+export function joinWordTokens(tokens: readonly string[]): string {
+  let out = '';
+  let glueNext = true;
+  for (const w of tokens) {
+    if (!glueNext && !ATTACH_LEFT.has(w)) out += ' ';
+    out += w;
+    glueNext = ATTACH_RIGHT.has(w);
+  }
+  return out;
+}
+
+/**
  * A word-level tokenizer: lowercase, punctuation split, one id per word.
  *
  * Ids: pad 0, bos 1, eos 2, unk 3, then the vocabulary in the order given. Words not in the
@@ -135,19 +151,14 @@ export class WordTokenizer implements Tokenizer {
   }
 
   decode(ids: number[]): string {
-    let out = '';
-    let glueNext = true;
+    const words: string[] = [];
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= this.words.length) {
         throw new Error(`WordTokenizer.decode: id ${id} is outside the vocabulary [0, ${this.words.length})`);
       }
-      if (id === this.padId || id === this.bosId || id === this.eosId) continue;
-      const w = this.words[id];
-      if (!glueNext && !ATTACH_LEFT.has(w)) out += ' ';
-      out += w;
-      glueNext = ATTACH_RIGHT.has(w);
+      if (id !== this.padId && id !== this.bosId && id !== this.eosId) words.push(this.words[id]);
     }
-    return out;
+    return joinWordTokens(words);
   }
 
   tokenToId(token: string): number | undefined {

@@ -69,7 +69,7 @@ export class TextEncoder extends Module {
       for (const block of this.blocks) x = block.forward(x, { attentionBias: bias });
       const tokens = this.ln_final.forward(x) as tf.Tensor3D;
       const lens = Array.isArray(lengths) ? tf.tensor1d(lengths, 'int32') : tf.cast(lengths, 'int32');
-      const rows = tf.add(tf.mul(tf.range(0, b, 1, 'int32'), t), tf.sub(lens, 1));
+      const rows = tf.add(tf.mul(tf.range(0, b, 1, 'int32'), tf.scalar(t, 'int32')), tf.sub(lens, tf.scalar(1, 'int32')));
       const pooled = tf.gather(tf.reshape(tokens, [b * t, width]), rows) as tf.Tensor2D;
       return { tokens, pooled };
     });

@@ -2,6 +2,7 @@
  * Captions are built as lists of annotated words (one word-tokenizer token each), so every later
  * step - trace narration, visual/filler flags, word targets - knows what each token is about.
  */
+import { joinWordTokens } from '../data/word-tokenizer.js';
 import type { PlacedObject } from './scene.js';
 import type { WordRole } from './types.js';
 import { RELATIONS, type RelationName } from './vocabulary.js';
@@ -16,16 +17,9 @@ export interface Word {
   obj2?: number;
 }
 
-const ATTACH_LEFT = new Set([',', '.', '!', '?', ';', ':']);
-
 /** Joins words the way `WordTokenizer.decode` does, so `wordTokenize(text)` gives them back. */
 export function wordsToText(words: readonly Word[]): string {
-  let out = '';
-  for (const w of words) {
-    if (out.length > 0 && !ATTACH_LEFT.has(w.text)) out += ' ';
-    out += w.text;
-  }
-  return out;
+  return joinWordTokens(words.map((w) => w.text));
 }
 
 /** Words of a space-separated phrase, all with the same annotation. */

@@ -28,7 +28,7 @@ export class TestContext implements PluginContext {
   readonly pluginNames = ['pixelllm'];
   readonly capabilities: readonly ModelCapability[] = ['vlm', 'lm', 'vision'];
   readonly backend = { name: 'wasm' } as unknown as BackendInfo;
-  private readonly rng = createRng(1);
+  private rng = createRng(1);
   constructor(
     readonly model: Module,
     readonly tokenizer: Tokenizer,
@@ -44,6 +44,10 @@ export class TestContext implements PluginContext {
   }
   random(): number {
     return this.rng();
+  }
+  /** Restarts the random stream (so every step draws the same task mix). */
+  resetRandom(seed = 1): void {
+    this.rng = createRng(seed);
   }
   log(): void {}
   withEvalData(evalData: Dataset): EvalContext {

@@ -177,8 +177,10 @@ export class LoraLinear extends Module implements LinearLike {
    * Folds the update into the weights for faster inference. Standard mode: `W <- W + s A B` (the
    * original W is kept to restore exactly). Partial mode: a single matrix cannot serve both kinds of
    * rows, so a second weight `W_img = W + s A B` is kept and visual rows use it; `W` is unchanged.
-   * While merged, A and B are not used by `forward` (so they get no gradients). Calling it again
-   * while merged does nothing. Throws if the update has NaN/Inf.
+   * While merged, A and B are not used by `forward` (so they get no gradients), and a standard
+   * adapter's `weight` parameter holds the merged value: unmerge before saving a full checkpoint
+   * (adapter files are unaffected). Calling it again while merged does nothing. Throws if the
+   * update has NaN/Inf.
    */
   merge(): this {
     if (this.merged) return this;

@@ -1,2 +1,0 @@
-export type * from './types.js';
-export * from './word-tokenizer.js';
