@@ -4,3 +4,5 @@
  */
 export { calTokenWeights, type CalTokenWeightOptions } from './token-weights.js';
 export { calLoss, type CalLossOptions } from './cal-loss.js';
+export { cal } from './plugin/cal-plugin.js';
+export { resolveCalOptions, type CalOptions, type ResolvedCalOptions } from './plugin/cal-options.js';

@@ -8,8 +8,9 @@
  *
  * Run (from packages/pixelllm): `pnpm experiment` or
  * `npx vitest run --config bench/vitest.experiment.config.ts`, with settings in the environment:
- * PIXELLLM_STEPS, PIXELLLM_BATCH, PIXELLLM_LR, PIXELLLM_IMAGE, PIXELLLM_TRAIN, PIXELLLM_EVAL,
- * PIXELLLM_BASELINE=0 to skip the captioning-alone run.
+ * PIXELLLM_STEPS, PIXELLLM_BATCH, PIXELLLM_LR, PIXELLLM_IMAGE (a multiple of 8), PIXELLLM_TRAIN,
+ * PIXELLLM_EVAL, PIXELLLM_WIDTH, PIXELLLM_LAYERS, PIXELLLM_SEED, and PIXELLLM_BASELINE=0 to skip the
+ * captioning-alone run.
  */
 import { Trainer, VisionLanguageModel, captioning, createShapesWorld, initBackend, shapesTokenizer, silentLogger, type Plugin, type TrainerLogRecord } from '@vlalign/core';
 import { pixelllm } from '../src/index.js';
@@ -48,7 +49,7 @@ function model(s: ShapesExperimentSettings, vocabSize: number): VisionLanguageMo
   return new VisionLanguageModel(
     {
       vision: { imageSize: s.imageSize, patchSize: 8, width: s.width, layers: s.layers, heads: 4, mlpHidden: 4 * s.width },
-      lm: { vocabSize, maxLength: 96, width: s.width, layers: s.layers, heads: 4, mlpHidden: 4 * s.width },
+      lm: { vocabSize, maxLength: Math.max(96, (s.imageSize / 8) ** 2 + 48), width: s.width, layers: s.layers, heads: 4, mlpHidden: 4 * s.width },
       projectorHidden: s.width,
     },
     { seed: s.seed },

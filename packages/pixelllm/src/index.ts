@@ -37,3 +37,4 @@ export { captionNamesObject } from './eval/names-object.js';
 
 export { drawWordPoints, type DrawWordPointsOptions } from './viz/draw-word-points.js';
 export { makeGrid, type MakeGridOptions } from './viz/make-grid.js';
+export { loadPixelLlmModules, type LoadPixelLlmModulesOptions } from './plugin/load-modules.js';

@@ -18,6 +18,15 @@ export function asVlm(model: Module): CalVlm {
   return m as CalVlm;
 }
 
+/** `[B, size, size, 3]` images of the samples, with an error naming the first sample that has none. */
+export function batchImages(samples: readonly Sample[], imageSize: number): tf.Tensor4D {
+  const images = samples.map((s) => {
+    if (!s.image) throw new Error(`cal: sample "${s.id}" has no "image"; CAL works on image-caption pairs`);
+    return s.image;
+  });
+  return imagesToTensor(images, imageSize);
+}
+
 /** Tensors of one CAL batch. Dispose with `disposeTensorsIn` (the trainer does so for `prepare`). */
 export interface CalBatch {
   images: tf.Tensor4D;
@@ -49,15 +58,11 @@ export interface CalBatchOptions {
 export function calBatch(samples: readonly Sample[], tokenizer: Tokenizer, imageSize: number, o: CalBatchOptions): CalBatch {
   const sources = samples.map((s) => captionSource(s, o.field, o.index));
   const texts = sources.map((src, i) => ({ id: samples[i].id, text: src.text }) as Sample);
-  const images = samples.map((s) => {
-    if (!s.image) throw new Error(`cal: sample "${s.id}" has no "image"; CAL trains on image-caption pairs`);
-    return s.image;
-  });
   const b = captionBatch(texts, tokenizer, { maxLength: o.maxLength, field: 'text' });
   const [B, T] = b.inputIds.shape;
   const flags = labelFlagMasks(sources, b.ids, T, tokenizer);
   const out: CalBatch = {
-    images: imagesToTensor(images, imageSize),
+    images: batchImages(samples, imageSize),
     inputIds: b.inputIds,
     labels: b.labels,
     attentionMask: b.attentionMask,

@@ -1,4 +1,4 @@
-import { definePlugin, tf, type MetricValues, type Plugin } from '@vlalign/core';
+import { definePlugin, tf, type LossOutput, type MetricValues, type Plugin } from '@vlalign/core';
 import { calLoss } from '../cal-loss.js';
 import { calTokenWeights } from '../token-weights.js';
 import { asVlm, calBatch, type CalBatch } from './cal-batch.js';
@@ -52,14 +52,17 @@ export function cal(options: CalOptions = {}): Plugin<CalPrepared> {
     },
     loss(_samples, ctx, p) {
       const vlm = asVlm(ctx.model);
-      const { logits } = vlm.forward({ images: p.images, inputIds: p.inputIds, attentionMask: p.attentionMask });
-      const weights = calTokenWeights(logits, p.logitsWithoutImage, p.labels, { min: o.min, max: o.max, window: o.window });
-      const loss = calLoss(logits, p.labels, weights);
-      const sums = weightSums(weights, p);
-      const metrics: MetricValues = { tokens: p.tokens, weight_mean: tf.div(sums.all, Math.max(p.tokens, 1)) };
-      if (sums.visual && p.visualCount > 0) metrics.weight_visual = tf.div(sums.visual, p.visualCount);
-      if (sums.filler && p.fillerCount > 0) metrics.weight_filler = tf.div(sums.filler, p.fillerCount);
-      return { loss, metrics };
+      // The tidy frees the forward's other outputs and the weights also when loss is called outside a tape.
+      return tf.tidy(() => {
+        const { logits } = vlm.forward({ images: p.images, inputIds: p.inputIds, attentionMask: p.attentionMask });
+        const weights = calTokenWeights(logits, p.logitsWithoutImage, p.labels, { min: o.min, max: o.max, window: o.window });
+        const loss = calLoss(logits, p.labels, weights);
+        const sums = weightSums(weights, p);
+        const metrics: MetricValues = { tokens: p.tokens, weight_mean: tf.div(sums.all, Math.max(p.tokens, 1)) };
+        if (sums.visual && p.visualCount > 0) metrics.weight_visual = tf.div(sums.visual, p.visualCount);
+        if (sums.filler && p.fillerCount > 0) metrics.weight_filler = tf.div(sums.filler, p.fillerCount);
+        return { loss, metrics };
+      }) as LossOutput;
     },
     evaluate: [captionCiderHook(o), tokenWeightsHook(o)],
   });

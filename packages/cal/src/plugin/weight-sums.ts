@@ -14,10 +14,6 @@ export interface WeightSums {
  * `fillerCount` for the means.
  */
 export function weightSums(weights: tf.Tensor, batch: Pick<CalBatch, 'visualMask' | 'fillerMask'>): WeightSums {
-  return tf.tidy(() => {
-    const out: WeightSums = { all: tf.sum(weights) as tf.Scalar };
-    if (batch.visualMask) out.visual = tf.sum(tf.mul(weights, batch.visualMask)) as tf.Scalar;
-    if (batch.fillerMask) out.filler = tf.sum(tf.mul(weights, batch.fillerMask)) as tf.Scalar;
-    return out;
-  });
+  const sum = (mask?: tf.Tensor) => (mask ? (tf.tidy(() => tf.sum(tf.mul(weights, mask))) as tf.Scalar) : undefined);
+  return { all: tf.sum(weights) as tf.Scalar, visual: sum(batch.visualMask), filler: sum(batch.fillerMask) };
 }

@@ -15,5 +15,5 @@ export {
   type MultiHeadAttentionOptions,
 } from './attention.js';
 export { TransformerBlock, type BlockCache, type BlockForwardOptions, type TransformerBlockOptions } from './transformer-block.js';
-export { deriveSeed, createRng } from './seed.js';
+export { deriveSeed, createRng, tfSeed } from './seed.js';
 export { truncatedNormalInit, DEFAULT_INIT_STD } from './init.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { tfSeed } from './seed.js';
 
 /** Standard deviation used for weights and embeddings (GPT-2 / ViT convention). */
 export const DEFAULT_INIT_STD = 0.02;
@@ -8,5 +9,5 @@ export const DEFAULT_INIT_STD = 0.02;
  * the same seed gives the same values on every backend.
  */
 export function truncatedNormalInit(shape: number[], seed: number, std = DEFAULT_INIT_STD): tf.Tensor {
-  return tf.truncatedNormal(shape, 0, std, 'float32', seed);
+  return tf.truncatedNormal(shape, 0, std, 'float32', tfSeed(seed));
 }

@@ -173,3 +173,14 @@ describe('MLP', () => {
     mlp.dispose();
   });
 });
+
+describe('seeded init', () => {
+  it('seed 0 reproduces (tfjs treats seed 0 as unseeded, tfSeed maps it)', async () => {
+    const { Linear } = await import('./linear.js');
+    const a = new Linear(4, 3, { seed: 0 });
+    const b = new Linear(4, 3, { seed: 0 });
+    expect(Array.from(a.stateDict().weight.dataSync())).toEqual(Array.from(b.stateDict().weight.dataSync()));
+    a.dispose();
+    b.dispose();
+  });
+});

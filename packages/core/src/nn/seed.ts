@@ -38,3 +38,11 @@ export function createRng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A seed safe to pass to tfjs random ops (`tf.randomNormal`, `tf.truncatedNormal`, ...), which treat
+ * 0 (and undefined) as "unseeded" and fall back to Math.random — so seed 0 would not reproduce.
+ */
+export function tfSeed(seed: number): number {
+  return seed === 0 ? 0x2545f491 : seed;
+}

@@ -36,6 +36,7 @@ export const lavitOptionsSchema = z.strictObject({
       emaDecay: z.number().min(0).lt(1).optional(),
       deadCodeSteps: z.number().int().nonnegative().optional(),
       threshold: z.number().gt(0).lt(1).optional(),
+      minTokens: z.number().int().nonnegative().optional(),
       tau: z.number().positive().optional(),
       seed: z.number().int().optional(),
     })

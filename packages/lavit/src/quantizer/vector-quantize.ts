@@ -26,14 +26,14 @@ export function vectorQuantize(z: tf.Tensor2D, codebook: tf.Tensor2D): VectorQua
   if (z.rank !== 2 || codebook.rank !== 2 || z.shape[1] !== codebook.shape[1]) {
     throw new Error(`vectorQuantize: expected z [N, d] and codebook [K, d] with the same d, got [${z.shape}] and [${codebook.shape}]`);
   }
+  // The choice is read back and rebuilt as a constant, so nothing here sits on a gradient path
+  // (argMax and gather's index input have no usable gradient in tfjs).
+  const chosen = tf.tidy(() => tf.argMax(tf.matMul(l2Normalize(z), tf.transpose(l2Normalize(codebook))), 1));
+  const values = Int32Array.from(chosen.dataSync());
+  chosen.dispose();
   return tf.tidy(() => {
-    const zn = l2Normalize(z);
-    const cn = l2Normalize(codebook);
-    // Explicit transpose: transposeB matMuls are slow on wasm.
-    const sims = tf.matMul(zn, tf.transpose(cn));
-    const indices = tf.argMax(sims, 1) as tf.Tensor1D;
-    const quantized = tf.gather(cn, indices) as tf.Tensor2D;
-    return { indices: tf.cast(indices, 'int32') as tf.Tensor1D, quantized };
+    const indices = tf.tensor1d(values, 'int32');
+    return { indices, quantized: tf.gather(l2Normalize(codebook), indices) as tf.Tensor2D };
   });
 }
 

@@ -9,6 +9,8 @@ export interface TokenSelectorOptions {
   threshold?: number;
   /** Gumbel-softmax temperature in training. Default 1. */
   tau?: number;
+  /** At inference, keep at least this many tokens per image (the most likely ones). Default 1 (LaVIT: n >= 1). */
+  minTokens?: number;
 }
 
 /** Output of {@link TokenSelector.forward}. */
@@ -31,7 +33,8 @@ export interface SelectorOutput {
  * (`D -> D/2 -> D/4 -> 2`, GELU) gives keep/drop log-probabilities per patch.
  *
  * Training (`module.training`): a hard 2-way Gumbel-softmax sample (seeded per call) with
- * straight-through gradients. Inference: deterministic, keep when `p_keep >= threshold`. (The
+ * straight-through gradients. Inference: deterministic, keep when `p_keep >= threshold`, and at
+ * least the `minTokens` most likely tokens. (The
  * released LaVIT samples noise at inference too; argmax/threshold makes evaluation repeatable.)
  *
  * Children: `norm`, `in_proj`, `fc1`, `fc2`, `fc3`.
@@ -40,6 +43,7 @@ export class TokenSelector extends Module {
   readonly dim: number;
   threshold: number;
   tau: number;
+  minTokens: number;
 
   constructor(dim: number, options: TokenSelectorOptions = {}) {
     super();
@@ -48,6 +52,7 @@ export class TokenSelector extends Module {
     this.dim = dim;
     this.threshold = options.threshold ?? 0.5;
     this.tau = options.tau ?? 1;
+    this.minTokens = options.minTokens ?? 1;
     this.registerModule('norm', new LayerNorm(dim));
     this.registerModule('in_proj', new Linear(dim, dim, { seed: deriveSeed(seed, 'in_proj') }));
     this.registerModule('fc1', new Linear(dim, dim / 2, { seed: deriveSeed(seed, 'fc1') }));
@@ -86,6 +91,13 @@ export class TokenSelector extends Module {
     const probs = p.dataSync() as Float32Array;
     p.dispose();
     const keepValues = Float32Array.from(probs, (v) => (v >= this.threshold ? 1 : 0));
+    for (let r = 0; r < b; r++) {
+      const row = keepValues.subarray(r * n, (r + 1) * n);
+      const need = Math.min(this.minTokens, n) - row.reduce((a, v) => a + v, 0);
+      if (need <= 0) continue;
+      const order = Array.from({ length: n }, (_, i) => i).filter((i) => !row[i]).sort((i, j) => probs[r * n + j] - probs[r * n + i] || i - j);
+      for (const i of order.slice(0, need)) row[i] = 1;
+    }
     return { logProbs, keep: tf.tensor2d(keepValues, [b, n]), keepValues };
   }
 }

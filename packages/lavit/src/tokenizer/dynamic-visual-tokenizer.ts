@@ -73,7 +73,7 @@ export class DynamicVisualTokenizer extends Module {
     super();
     const c = (this.config = parseVisualTokenizerConfig(config));
     const seed = c.seed;
-    this.registerModule('selector', new TokenSelector(c.featureDim, { seed: deriveSeed(seed, 'selector'), threshold: c.threshold, tau: c.tau }));
+    this.registerModule('selector', new TokenSelector(c.featureDim, { seed: deriveSeed(seed, 'selector'), threshold: c.threshold, tau: c.tau, minTokens: c.minTokens }));
     this.registerModule('merger', new TokenMerger(c.featureDim, { layers: c.mergerLayers, heads: c.heads, seed: deriveSeed(seed, 'merger') }));
     this.registerModule('encode_fc1', new Linear(c.featureDim, c.featureDim, { seed: deriveSeed(seed, 'encode_fc1') }));
     this.registerModule('encode_fc2', new Linear(c.featureDim, c.codeDim, { seed: deriveSeed(seed, 'encode_fc2') }));

@@ -27,6 +27,8 @@ export const visualTokenizerConfigSchema = z
     deadCodeSteps: z.number().int().nonnegative().default(100),
     /** Inference keep threshold on the keep probability. Default 0.5. */
     threshold: z.number().gt(0).lt(1).default(0.5),
+    /** Inference keeps at least this many tokens per image. Default 1. */
+    minTokens: z.number().int().nonnegative().default(1),
     /** Gumbel temperature. Default 1. */
     tau: z.number().positive().default(1),
     /** Initialisation seed. Default 0. */

@@ -1,0 +1,205 @@
+/**
+ * LaVIT miniature reproduction on the shapes world (methods notes §3.5), CPU-sized.
+ *
+ * 1. A tiny VLM is trained by core's `captioning()`: it is the continuous-feature captioner
+ *    (baseline) and its ViT becomes the frozen "semantic encoder" whose patch features the
+ *    tokenizer selects, merges, quantises and reconstructs.
+ * 2. `lavit({ mode: 'tokenizer' })`: stage 1 (no VQ) then stage 2 (EMA codebook).
+ * 3. `lavitLm()`: a unified LM over `[IMG] ids [/IMG]` + captions (both orders).
+ * 4. Measured on held-out test scenes: Spearman(kept tokens, #objects), foreground share of kept
+ *    tokens vs a random choice of the same count, reconstruction cosine vs random / first-n keep at
+ *    the same per-image count, codebook usage/perplexity, caption CIDEr-D from ids vs the baseline.
+ *
+ * Run: pnpm --filter @vlalign/lavit experiment   (env: CAP_STEPS, TOK_STEPS, LM_STEPS, BATCH, SEED)
+ */
+import {
+  Trainer,
+  captioning,
+  ciderD,
+  createModel,
+  createShapesWorld,
+  createRng,
+  imagesToTensor,
+  initBackend,
+  shapesTokenizer,
+  silentLogger,
+  tf,
+  type ShapesSample,
+} from '@vlalign/core';
+import {
+  DynamicVisualTokenizer,
+  captionFromVisualIds,
+  codebookUsage,
+  cosineSimilarity,
+  createUnifiedLM,
+  lavit,
+  lavitLm,
+  patchFeatures,
+  spearman,
+  tokenizeFeatures,
+} from '../src/index.js';
+
+const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
+const CAP_STEPS = env('CAP_STEPS', 300);
+const TOK_STEPS = env('TOK_STEPS', 400);
+const LM_STEPS = env('LM_STEPS', 300);
+const BATCH = env('BATCH', 16);
+const SEED = env('SEED', 0);
+const TEST = env('TEST_SIZE', 200);
+const CODEBOOK = env('CODEBOOK', 512);
+const MAX_OBJECTS = 5;
+
+const t0 = performance.now();
+const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
+
+async function main() {
+  const backend = await initBackend('wasm');
+  console.log(`backend ${backend.name}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK}`);
+  const tokenizer = shapesTokenizer();
+  const train = createShapesWorld({ seed: SEED + 1, size: 4096, split: 'train', imageSize: 64, maxObjects: MAX_OBJECTS });
+  const val = createShapesWorld({ seed: SEED + 1, size: 32, split: 'val', imageSize: 64, maxObjects: MAX_OBJECTS });
+  const testSet = createShapesWorld({ seed: SEED + 1, size: TEST, split: 'test', imageSize: 64, maxObjects: MAX_OBJECTS });
+  const test: ShapesSample[] = [];
+  for (let i = 0; i < testSet.length; i++) test.push(await testSet.get(i));
+
+  // 1. Continuous-feature captioner (and semantic encoder).
+  const vlm = createModel('vlm', 'tiny', { seed: SEED, vocabSize: tokenizer.vocabSize });
+  await new Trainer({ model: vlm, tokenizer, plugins: [captioning({ maxLength: 32, index: 'random' })], data: train, batchSize: BATCH, steps: CAP_STEPS, seed: SEED, optimizer: { lr: 2e-3, warmupSteps: 20 }, logger: silentLogger, progress: false, handleSigint: false }).fit();
+  vlm.eval();
+  const baselineCaps: string[] = [];
+  for (let i = 0; i < test.length; i += 50) {
+    const images = imagesToTensor(test.slice(i, i + 50).map((s) => s.image), 64);
+    const { ids } = await vlm.generate(images, { maxNewTokens: 24, stopTokens: [tokenizer.eosId] });
+    images.dispose();
+    baselineCaps.push(...ids.map((r) => tokenizer.decode(r.filter((t) => t !== tokenizer.eosId))));
+  }
+  const refs = test.map((s) => s.captions);
+  const baselineCider = ciderD(baselineCaps, refs).score;
+  console.log(`[${elapsed()}] continuous captioner: CIDEr-D ${baselineCider.toFixed(3)}  e.g. "${baselineCaps[0]}" vs "${refs[0][0]}"`);
+
+  // 2. Tokenizer over the frozen ViT.
+  const vit = vlm.vision;
+  vit.freeze();
+  const visual = new DynamicVisualTokenizer({ featureDim: vit.config.width, numPatches: vit.numPatches, codebookSize: CODEBOOK, codeDim: 32, mergerLayers: 2, decoderLayers: 2, heads: 4, seed: SEED, deadCodeSteps: 30 });
+  await new Trainer({
+    model: vlm,
+    tokenizer,
+    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, keepRatio: 0.3, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 32, batchSize: 32, captionMaxTokens: 24 } })],
+    data: train,
+    evalData: val,
+    batchSize: BATCH,
+    steps: TOK_STEPS,
+    seed: SEED,
+    optimizer: { lr: 1e-3, warmupSteps: 20, weightDecay: 0.01 },
+    logEvery: 50,
+    logger: silentLogger,
+    progress: false,
+    handleSigint: false,
+    onLog: (r) => console.log(`[${elapsed()}] tokenizer ${r.split} @${r.step}: ${Object.entries(r.metrics).filter(([k]) => /recon|kept|commit|usage|tokens_per|cosine|spearman/.test(k)).map(([k, v]) => `${k.replace('lavit/', '')}=${v.toFixed(3)}`).join(' ')}`),
+  }).fit();
+
+  // 3. Measurements.
+  visual.eval();
+  const grid = Math.sqrt(vit.numPatches);
+  const patch = 64 / grid;
+  const counts: number[] = [];
+  const objects: number[] = [];
+  const allIds: number[][] = [];
+  let keptFg = 0;
+  let keptTotal = 0;
+  let randomFgExpected = 0;
+  const cos = { selected: 0, random: 0, firstN: 0, n: 0 };
+  const rng = createRng(SEED + 7);
+  for (let i = 0; i < test.length; i += 50) {
+    const batch = test.slice(i, i + 50);
+    const features = patchFeatures(vit, batch);
+    const tokens = tokenizeFeatures(visual, features);
+    const b = batch.length;
+    const n = vit.numPatches;
+    const selKeep = new Float32Array(b * n);
+    const randKeep = new Float32Array(b * n);
+    const firstKeep = new Float32Array(b * n);
+    tokens.forEach((t, r) => {
+      const s = batch[r];
+      counts.push(t.ids.length);
+      objects.push(s.complexity.objects);
+      allIds.push(t.ids);
+      const fg = fgPatches(s, grid, patch);
+      const fgCount = fg.reduce((a, v) => a + v, 0);
+      for (const p of t.patches) {
+        keptFg += fg[p];
+        selKeep[r * n + p] = 1;
+      }
+      keptTotal += t.ids.length;
+      randomFgExpected += (t.ids.length * fgCount) / n;
+      const order = Array.from({ length: n }, (_, j) => j);
+      for (let j = n - 1; j > 0; j--) {
+        const k = Math.floor(rng() * (j + 1));
+        [order[j], order[k]] = [order[k], order[j]];
+      }
+      for (const p of order.slice(0, t.ids.length)) randKeep[r * n + p] = 1;
+      firstKeep.fill(1, r * n, r * n + t.ids.length);
+    });
+    cos.selected += reconCos(visual, features, selKeep);
+    cos.random += reconCos(visual, features, randKeep);
+    cos.firstN += reconCos(visual, features, firstKeep);
+    cos.n += b * n;
+    features.dispose();
+  }
+  const usage = codebookUsage(allIds, CODEBOOK);
+  const mean = counts.reduce((a, v) => a + v, 0) / counts.length;
+  const byObjects = new Map<number, number[]>();
+  counts.forEach((c, i) => (byObjects.get(objects[i]) ?? byObjects.set(objects[i], []).get(objects[i])!).push(c));
+  console.log(`[${elapsed()}] tokens/image ${mean.toFixed(2)} of ${vit.numPatches}; by #objects: ${[...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${(v.reduce((a, x) => a + x, 0) / v.length).toFixed(1)}`).join(' ')}`);
+
+  // 4. Unified LM.
+  const { lm, vocab } = createUnifiedLM({ maxLength: vit.numPatches + 48, width: 64, layers: 2, heads: 4, mlpHidden: 256 }, tokenizer.vocabSize, CODEBOOK, { seed: SEED });
+  await new Trainer({ model: vlm, tokenizer, plugins: [lavitLm({ visualTokenizer: visual, unified: { lm, vocab }, textFirstRatio: 0.5 })], data: train, batchSize: BATCH, steps: LM_STEPS, seed: SEED, optimizer: { lr: 2e-3, warmupSteps: 20 }, logger: silentLogger, progress: false, handleSigint: false }).fit();
+  const lavitCaps: string[] = [];
+  for (let i = 0; i < test.length; i += 50) lavitCaps.push(...(await captionFromVisualIds(lm, vocab, tokenizer, allIds.slice(i, i + 50), { maxNewTokens: 24 })));
+  const lavitCider = ciderD(lavitCaps, refs).score;
+
+  const results = {
+    settings: { CAP_STEPS, TOK_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: 0.3 },
+    tokensPerImage: mean,
+    spearmanTokensObjects: spearman(counts, objects),
+    foregroundShareKept: keptFg / keptTotal,
+    foregroundShareRandomSameCount: randomFgExpected / keptTotal,
+    reconCosine: { selectorMerger: cos.selected / cos.n, randomKeepSameCount: cos.random / cos.n, firstNSameCount: cos.firstN / cos.n },
+    codebook: { usage: usage.usage, perplexity: usage.perplexity, distinct: usage.distinct },
+    ciderD: { fromVisualIds: lavitCider, continuousCaptioner: baselineCider },
+    example: { reference: refs[0][0], fromIds: lavitCaps[0], continuous: baselineCaps[0] },
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+  console.log(JSON.stringify(results, null, 2));
+}
+
+/** 1 for patches whose 8x8 block is at least a quarter foreground. */
+function fgPatches(s: ShapesSample, grid: number, patch: number): number[] {
+  const out: number[] = [];
+  for (let gy = 0; gy < grid; gy++) {
+    for (let gx = 0; gx < grid; gx++) {
+      let c = 0;
+      for (let y = gy * patch; y < (gy + 1) * patch; y++) for (let x = gx * patch; x < (gx + 1) * patch; x++) if (s.foregroundMask[y * s.image.width + x]) c++;
+      out.push(c >= (patch * patch) / 4 ? 1 : 0);
+    }
+  }
+  return out;
+}
+
+/** Sum over patches of cos(reconstruction, feature) with a given keep mask (quantised codes). */
+function reconCos(tok: DynamicVisualTokenizer, features: tf.Tensor3D, keepValues: Float32Array): number {
+  return tf.tidy(() => {
+    const [b, n] = features.shape;
+    const keep = tf.tensor2d(keepValues, [b, n]);
+    const z = tok.encode(tok.merger.forward(features, keep));
+    const q = tok.codebook.quantize(tf.reshape(z, [b * n, tok.config.codeDim]) as tf.Tensor2D);
+    const rec = tok.decoder.forward(tf.reshape(q.quantized, [b, n, tok.config.codeDim]) as tf.Tensor3D, keep, keepValues);
+    return tf.sum(cosineSimilarity(rec, features)).dataSync()[0];
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '@vlalign/core';
+import { PointHead } from '../head/point-head.js';
+import { LocationPromptEncoder } from '../prompt/location-prompt-encoder.js';
+import { loadPixelLlmModules } from './load-modules.js';
+
+describe('loadPixelLlmModules', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('restores the head and the prompt encoder from plugins.pixelllm.* tensors', () => {
+    const head = new PointHead(16, { seed: 5 });
+    const enc = new LocationPromptEncoder(16, { seed: 6 });
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(head.stateDict())) tensors[`plugins.pixelllm.point_head.${k}`] = v;
+    for (const [k, v] of Object.entries(enc.stateDict())) tensors[`plugins.pixelllm.prompt_encoder.${k}`] = v;
+    const loaded = loadPixelLlmModules(16, tensors);
+    tf.tidy(() => {
+      const x = tf.randomNormal([1, 3, 16], 0, 1, 'float32', 2);
+      expect(Array.from(loaded.head.forward(x).dataSync())).toEqual(Array.from(head.forward(x).dataSync()));
+      expect(Array.from(loaded.promptEncoder.forward([[0.1, 0.2, 0.3, 0.4]]).dataSync())).toEqual(Array.from(enc.forward([[0.1, 0.2, 0.3, 0.4]]).dataSync()));
+    });
+    expect(() => loadPixelLlmModules(16, {})).toThrow(/plugins\.pixelllm\.point_head/);
+    [head, enc, loaded.head, loaded.promptEncoder].forEach((m) => m.dispose());
+  });
+});

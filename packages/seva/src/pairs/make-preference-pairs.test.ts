@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createModel, createShapesWorld, initBackend, preferencePairs, shapesTokenizer, tf, type RgbImage, type Sample, type VisionLanguageModel } from '@vlalign/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePreferencePairs } from './make-preference-pairs.js';
+
+const tok = shapesTokenizer();
+const id = (w: string) => tok.tokenToId(w)!;
+
+/**
+ * A stand-in VLM whose greedy answer depends only on whether the image's left edge is brighter,
+ * darker or as bright as its right edge. Flipping changes the answer of lopsided images and leaves
+ * symmetric ones (uniform colour) unchanged, so which pairs must be dropped is known in advance.
+ */
+function edgeModel(): VisionLanguageModel {
+  return {
+    config: { vision: { imageSize: 4 } },
+    async generate(images: tf.Tensor4D, opts: { prompt: number[][] }) {
+      const x = images.arraySync();
+      expect(opts.prompt.every((p) => p[0] === tok.bosId)).toBe(true);
+      return {
+        ids: x.map((img) => {
+          const d = img[0][0][0] - img[0][3][0];
+          return d > 0 ? [id('red'), id('circle'), tok.eosId] : d < 0 ? [id('blue'), id('square'), tok.eosId] : [id('a'), id('heart'), tok.eosId];
+        }),
+      };
+    },
+  } as unknown as VisionLanguageModel;
+}
+
+/** 4x4 images: even indices are uniform (symmetric), odd ones bright on the left. */
+function samples(n: number): Sample[] {
+  return Array.from({ length: n }, (_, i) => {
+    const data = new Uint8Array(4 * 4 * 3).fill(40 + i);
+    if (i % 2 === 1) for (let y = 0; y < 4; y++) data.fill(250, y * 12, y * 12 + 3);
+    const image: RgbImage = { width: 4, height: 4, channels: 3, data };
+    return { id: `img-${i}`, image };
+  });
+}
+
+let dir: string;
+
+describe('makePreferencePairs', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+    dir = mkdtempSync(join(tmpdir(), 'seva-pairs-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('drops identical answers, writes TRL JSONL + PNGs that core reads back pixel for pixel', async () => {
+    const out = join(dir, 'a', 'pairs.jsonl');
+    const logs: string[] = [];
+    const r = await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: samples(6), out, augmentation: 'flip', batchSize: 4, log: (m) => logs.push(m) });
+    expect(r).toMatchObject({ kept: 3, dropped: 3, droppedEmpty: 0, processed: 6, resumedFrom: 0 });
+    expect(logs.at(-1)).toMatch(/6\/6 samples, 3 pairs kept, 3 dropped as identical/);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toEqual({ id: 'img-1', prompt: '', chosen: 'red circle', rejected: 'blue square', images: ['images/img-1.png'] });
+    const ds = await preferencePairs(out);
+    expect(ds.length).toBe(3);
+    const s = await ds.get(1);
+    expect(s).toMatchObject({ id: 'img-3', prompt: '', chosen: 'red circle', rejected: 'blue square' });
+    expect(Array.from(s.image!.data)).toEqual(Array.from(samples(6)[3].image!.data));
+  });
+
+  it('resumes after the saved chunks and ends with the same file as one uninterrupted run', async () => {
+    const straight = join(dir, 'straight', 'pairs.jsonl');
+    await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: samples(10), out: straight, augmentation: 'flip', batchSize: 3 });
+    const out = join(dir, 'resumed', 'pairs.jsonl');
+    const first = await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: samples(10), out, augmentation: 'flip', batchSize: 3, limit: 6 });
+    expect(first).toMatchObject({ processed: 6, kept: 3, resumedFrom: 0 });
+    // A crash after the JSONL was replaced but before the state was saved leaves extra lines: they are redone.
+    writeFileSync(out, `${readFileSync(out, 'utf8')}${JSON.stringify({ id: 'torn', prompt: '', chosen: 'x', rejected: 'y' })}\n`);
+    const second = await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: samples(10), out, augmentation: 'flip', batchSize: 3 });
+    expect(second).toMatchObject({ processed: 10, kept: 5, dropped: 5, resumedFrom: 6 });
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(straight, 'utf8'));
+    await expect(makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: samples(10), out, augmentation: 'crop' })).rejects.toThrow(/other settings \(augmentation: "flip" then, "crop" now\)/);
+    const fresh = await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: samples(4), out, augmentation: 'flip', resume: false });
+    expect(fresh).toMatchObject({ processed: 4, kept: 2, resumedFrom: 0 });
+  });
+
+  it('runs a real tiny VLM with diffusion noise and question prompts', async () => {
+    const model = createModel(
+      'vlm',
+      { vision: { imageSize: 16, patchSize: 8, width: 16, layers: 1, heads: 2, mlpHidden: 32 }, lm: { vocabSize: tok.vocabSize, maxLength: 40, width: 16, layers: 1, heads: 2, mlpHidden: 32 } },
+      { seed: 4 },
+    ) as VisionLanguageModel;
+    const before = tf.memory().numTensors;
+    const out = join(dir, 'real', 'pairs.jsonl');
+    const r = await makePreferencePairs({
+      model,
+      tokenizer: tok,
+      dataset: createShapesWorld({ seed: 2, size: 3, split: 'train', imageSize: 16, maxObjects: 2 }),
+      out,
+      prompt: 'questions',
+      questionsPerImage: 2,
+      t: 999,
+      maxNewTokens: 4,
+      seed: 7,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.processed).toBe(3);
+    expect(r.kept + r.dropped + r.droppedEmpty).toBe(6);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    for (const l of lines) {
+      expect(l.prompt).toMatch(/^is there an? .* in the image \?$|^is there an? .* in the image\?$/);
+      expect(l.chosen).not.toBe(l.rejected);
+    }
+    model.dispose();
+  });
+});

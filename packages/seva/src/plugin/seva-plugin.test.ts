@@ -1,0 +1,149 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createModel,
+  createShapesWorld,
+  initBackend,
+  preferencePairs,
+  shapesTokenizer,
+  silentLogger,
+  tf,
+  Trainer,
+  type Dataset,
+  type Sample,
+  type TrainerLogRecord,
+  type VisionLanguageModel,
+} from '@vlalign/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REF_LOGPS_FILE } from './ref-logps-cache.js';
+import { seva } from './seva-plugin.js';
+
+const tokenizer = shapesTokenizer();
+const microVlm = (seed = 1) =>
+  createModel(
+    'vlm',
+    {
+      vision: { imageSize: 16, patchSize: 8, width: 16, layers: 1, heads: 2, mlpHidden: 32 },
+      lm: { vocabSize: tokenizer.vocabSize, maxLength: 40, width: 16, layers: 1, heads: 2, mlpHidden: 32 },
+      projectorHidden: 16,
+    },
+    { seed },
+  ) as VisionLanguageModel;
+
+/** Pairs from the shapes world: chosen = the image's caption, rejected = another image's caption. */
+function pairData(n: number): Dataset {
+  const world = createShapesWorld({ seed: 3, size: n + 1, split: 'train', imageSize: 16, maxObjects: 2 });
+  const samples: Sample[] = Array.from({ length: n }, (_, i) => {
+    const s = world.get(i);
+    return { id: `pair-${i}`, image: s.image, prompt: '', chosen: s.captions[2], rejected: world.get(i + 1).captions[2] };
+  });
+  return { length: n, get: (i) => samples[i], source: 'test-pairs' };
+}
+
+const evalData = createShapesWorld({ seed: 3, size: 4, split: 'test', imageSize: 16, maxObjects: 2 });
+let dir: string;
+
+describe('seva() plugin', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+    dir = mkdtempSync(join(tmpdir(), 'seva-plugin-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('trains a tiny VLM with DPO: ln 2 at the start, TRL reward metrics, frozen reference, flat tensor count, CHAIR + POPE eval', async () => {
+    const model = microVlm();
+    const logs: TrainerLogRecord[] = [];
+    const counts: number[] = [];
+    const before = Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, v.dataSync().slice()]));
+    const trainer = new Trainer({
+      model,
+      tokenizer,
+      plugins: [seva({ beta: 0.1, maxLength: 24, chair: { maxSamples: 4, maxNewTokens: 8 }, pope: { maxSamples: 2 } })],
+      // One batch of 3 pairs, seen every step, so the separation it learns shows in the next step's metrics.
+      data: pairData(3),
+      evalData,
+      batchSize: 3,
+      steps: 5,
+      optimizer: { lr: 1e-2, weightDecay: 0 },
+      logEvery: 1,
+      logger: silentLogger,
+      progress: false,
+      onLog: (r) => {
+        logs.push(r);
+        if (r.split === 'train') counts.push(tf.memory().numTensors);
+      },
+    });
+    const result = await trainer.fit();
+    const train = logs.filter((l) => l.split === 'train').map((l) => l.metrics);
+    expect(train).toHaveLength(5);
+    // Step 1: policy == reference, so h = 0, every reward is 0 and the loss is -log sigmoid(0) = ln 2.
+    expect(train[0]['seva/loss']).toBeCloseTo(Math.LN2, 5);
+    for (const k of ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies']) expect(train[0][`seva/${k}`]).toBeCloseTo(0, 5);
+    for (const k of ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected']) {
+      expect(Number.isFinite(train[4][`seva/${k}`])).toBe(true);
+    }
+    expect(train[0]['seva/logps/chosen']).toBeLessThan(0);
+    // Training separates the pair: margins grow and the loss drops below ln 2.
+    expect(train[4]['seva/rewards/margins']).toBeGreaterThan(0);
+    expect(train[4]['seva/loss']).toBeLessThan(Math.LN2);
+    // The reference is a frozen copy of the starting weights: not trainable, not moved.
+    const plugins = (trainer as unknown as { active: { ctx: { modules: Map<string, VisionLanguageModel> } }[] }).active;
+    const ref = plugins[0].ctx.modules.get('reference')!;
+    expect(ref.trainableParameters()).toHaveLength(0);
+    let moved = 0;
+    for (const [k, v] of Object.entries(ref.stateDict())) expect(Array.from(v.dataSync())).toEqual(Array.from(before[k]));
+    for (const [k, v] of Object.entries(model.stateDict())) if (v.dataSync().some((x, i) => x !== before[k][i])) moved++;
+    expect(moved).toBeGreaterThan(0);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    // Eval hooks: CHAIR on greedy captions, POPE on the yes/no probes.
+    for (const k of ['chair_i', 'chair_s', 'pope_accuracy', 'pope_f1', 'pope_precision', 'pope_recall', 'pope_yes_ratio', 'pope_unanswered']) {
+      const v = result.evalMetrics[`seva/${k}`];
+      expect(v, k).toBeGreaterThanOrEqual(0);
+      expect(v, k).toBeLessThanOrEqual(1);
+    }
+    model.dispose();
+    ref.dispose();
+  });
+
+  it('IPO starts at (0 - 1/(2 beta))^2 and the reference cache fills once', async () => {
+    const model = microVlm(2);
+    const runDir = join(dir, 'ipo');
+    const first: number[] = [];
+    const trainer = new Trainer({
+      model,
+      tokenizer,
+      plugins: [seva({ beta: 0.5, lossType: 'ipo', maxLength: 24, precomputeRefLogps: true, chair: false, pope: false })],
+      data: pairData(4),
+      batchSize: 2,
+      steps: 3,
+      optimizer: { lr: 1e-3 },
+      logEvery: 1,
+      runDir,
+      logger: silentLogger,
+      progress: false,
+      onLog: (r) => r.split === 'train' && first.push(r.metrics['seva/loss']),
+    });
+    await trainer.fit();
+    expect(first[0]).toBeCloseTo(1, 5); // (0 - 1 / (2 * 0.5))^2
+    // 4 pairs seen (2 per step, 3 steps over a 4-pair epoch) -> 8 distinct scored sequences, each cached once.
+    const lines = readFileSync(join(runDir, REF_LOGPS_FILE), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(8);
+    model.dispose();
+  });
+
+  it('fails naming the sample (plugin) or the line (preference file) on bad pairs', async () => {
+    const model = microVlm(3);
+    const bad: Dataset = { length: 2, source: 'bad', get: (i) => ({ id: `b${i}`, image: evalData.get(0).image, prompt: '', chosen: 'a circle' }) };
+    const trainer = new Trainer({ model, tokenizer, plugins: [seva({ chair: false, pope: false })], data: bad, batchSize: 2, steps: 1, logger: silentLogger, progress: false });
+    await expect(trainer.fit()).rejects.toThrow(/sample "b0" has no string "rejected"/);
+    model.dispose();
+
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, `${JSON.stringify({ prompt: '', chosen: 'a', rejected: 'b' })}\n${JSON.stringify({ prompt: '', chosen: 'a', images: ['x.png'] })}\n`);
+    await expect(preferencePairs(file)).rejects.toThrow(/bad\.jsonl:2: missing required field "rejected"/);
+    writeFileSync(file, `${JSON.stringify({ prompt: '', chosen: 'a', rejected: 'b', images: ['missing.png'] })}\n`);
+    await expect(preferencePairs(file)).rejects.toThrow(/bad\.jsonl:1: image not found: .*missing\.png/);
+    expect(existsSync(file)).toBe(true);
+  });
+});
