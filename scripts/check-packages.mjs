@@ -7,14 +7,15 @@
 //   - `files` keeps tests, fixtures and sources out (no *.test.*, no src/);
 //   - `sideEffects` is declared;
 //   - no `workspace:` range survives packing;
-//   - every package but core has `@vlalign/core` as a peer dependency (a caret range that core's
-//     current version satisfies), and never as a regular dependency (two cores = two tensor engines).
+//   - every package but core has `@vlalign/core` as a peer dependency (a range that core's
+//     current version satisfies, bounded below the next major), and never as a regular dependency (two cores = two tensor engines).
 //
 // Usage: node scripts/check-packages.mjs [package-folder...]   (after `pnpm build`)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import semver from 'semver';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { packPackage, repoRoot, tarballFiles, tarballManifest, workspacePackages } from './pack-workspace.mjs';
@@ -28,16 +29,15 @@ if (packages.length === 0) {
 const core = workspacePackages().find((p) => p.name === '@vlalign/core');
 const attwBin = join(repoRoot, 'node_modules', '.bin', 'attw');
 
-/** `^X.Y.Z` satisfied by `version` (caret semantics, including 0.x where the minor is the breaking part). */
-function caretSatisfies(range, version) {
-  const m = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
-  const v = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (!m || !v) return false;
-  const [rMaj, rMin, rPat] = m.slice(1).map(Number);
-  const [vMaj, vMin, vPat] = v.slice(1).map(Number);
-  if (rMaj !== vMaj) return false;
-  if (rMaj === 0 && rMin !== vMin) return false;
-  return vMin > rMin || (vMin === rMin && vPat >= rPat);
+/**
+ * A peer range is "proper" when it is a valid semver range that the current version satisfies and
+ * that stops before the next major release (an unbounded range like `*` or `>=0.1.0` is not).
+ */
+function properPeerRange(range, version) {
+  if (!semver.validRange(range)) return false;
+  if (!semver.satisfies(version, range)) return false;
+  const nextBreaking = semver.inc(version, 'major');
+  return !semver.satisfies(nextBreaking, range) && !semver.intersects(range, `>=${nextBreaking}`);
 }
 
 function ownRules(p, manifest, files) {
@@ -59,7 +59,7 @@ function ownRules(p, manifest, files) {
   if (p.name !== '@vlalign/core') {
     const peer = manifest.peerDependencies?.['@vlalign/core'];
     if (!peer) problems.push('no peerDependencies["@vlalign/core"]');
-    else if (!caretSatisfies(peer, core.version)) problems.push(`peerDependencies["@vlalign/core"] is "${peer}", expected a caret range that @vlalign/core ${core.version} satisfies (e.g. ^${core.version})`);
+    else if (!properPeerRange(peer, core.version)) problems.push(`peerDependencies["@vlalign/core"] is "${peer}", expected a range that @vlalign/core ${core.version} satisfies and that excludes the next major (e.g. ^${core.version})`);
     if (manifest.dependencies?.['@vlalign/core']) problems.push('@vlalign/core is a regular dependency; make it a peer dependency only');
   }
   return problems;

@@ -7,6 +7,8 @@ import { formatDoctor, runDoctor } from './commands/doctor.js';
 import { runSynth } from './commands/synth.js';
 import { runTraining } from './run/run-training.js';
 import { loadRunConfig } from './run/run-folder.js';
+import { importFromProject } from './config/resolve-plugin.js';
+import { registerReportCommand, runReport } from './commands/report.js';
 
 function int(value: string): number {
   const n = Number(value);
@@ -27,11 +29,13 @@ export function buildProgram(): Command {
     .argument('<config>', 'config file (.yaml, .yml or .json)')
     .option('--out <dir>', 'run folder (overrides output.dir)')
     .option('--steps <n>', 'total optimiser steps (overrides train.steps)', int)
-    .action(async (file: string, opts: { out?: string; steps?: number }) => {
+    .option('--report', 'write report.html into the run folder afterwards')
+    .action(async (file: string, opts: { out?: string; steps?: number; report?: boolean }) => {
       const config = loadConfig(file);
       const run = await runTraining(config, { configDir: dirname(resolve(file)), runDir: opts.out ? resolve(opts.out) : undefined, steps: opts.steps });
       printFinal(run.result.evalMetrics, run.result.metrics, run.runDir);
       if (run.result.interrupted) process.stderr.write(`interrupted at step ${run.result.step}; run the same command again to resume\n`);
+      else if (opts.report) process.stdout.write(`report: ${await runReport(run.runDir)}\n`);
     });
 
   program
@@ -67,6 +71,21 @@ export function buildProgram(): Command {
       process.stdout.write(`${formatDoctor(await runDoctor())}\n`);
     });
 
+  const seva = program.command('seva').description('SeVa preference-pair tools (needs @vlalign/seva).');
+  seva
+    .command('pairs')
+    .description('Answer each prompt on the clean and the augmented image and write TRL-layout preference pairs (resumes).')
+    .argument('<config>', 'a config with model.init (the SFT run), data.train and a seva plugin entry (options.pairs)')
+    .option('--out <file>', 'pairs JSONL to write (default from the config)')
+    .option('--limit <n>', 'stop after this many source samples', int)
+    .action(async (file: string, opts: { out?: string; limit?: number }) => {
+      const mod = await importFromProject('@vlalign/seva', process.cwd(), '`vlalign seva pairs` needs @vlalign/seva, but');
+      const run = mod.runSevaPairs as (f: string, o: { out?: string; limit?: number }) => Promise<{ kept: number; dropped: number; out: string }>;
+      const r = await run(file, { out: opts.out && resolve(opts.out), limit: opts.limit });
+      process.stdout.write(`kept ${r.kept} pairs, dropped ${r.dropped} identical; wrote ${r.out}\n`);
+    });
+
+  registerReportCommand(program);
   return program;
 }
 

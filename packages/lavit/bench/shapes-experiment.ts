@@ -10,7 +10,8 @@
  *    tokens vs a random choice of the same count, reconstruction cosine vs random / first-n keep at
  *    the same per-image count, codebook usage/perplexity, caption CIDEr-D from ids vs the baseline.
  *
- * Run: pnpm --filter @vlalign/lavit experiment   (env: CAP_STEPS, TOK_STEPS, LM_STEPS, BATCH, SEED)
+ * Run: pnpm --filter @vlalign/lavit experiment   (env: CAP_STEPS, TOK_STEPS, LM_STEPS, BATCH, SEED,
+ *   TEST_SIZE, CODEBOOK, INIT=<model.safetensors of a tiny-VLM captioning run to reuse as the captioner>)
  */
 import {
   Trainer,
@@ -21,6 +22,7 @@ import {
   createRng,
   imagesToTensor,
   initBackend,
+  loadSafetensors,
   shapesTokenizer,
   silentLogger,
   tf,
@@ -64,7 +66,13 @@ async function main() {
 
   // 1. Continuous-feature captioner (and semantic encoder).
   const vlm = createModel('vlm', 'tiny', { seed: SEED, vocabSize: tokenizer.vocabSize });
-  await new Trainer({ model: vlm, tokenizer, plugins: [captioning({ maxLength: 32, index: 'random' })], data: train, batchSize: BATCH, steps: CAP_STEPS, seed: SEED, optimizer: { lr: 2e-3, warmupSteps: 20 }, logger: silentLogger, progress: false, handleSigint: false }).fit();
+  const init = process.env.INIT; // a model.safetensors of a tiny-VLM captioning run: skips training the baseline
+  if (init) {
+    const { tensors } = loadSafetensors(init);
+    vlm.loadStateDict(tensors);
+    tf.dispose(Object.values(tensors));
+    console.log(`loaded the captioner from ${init}`);
+  } else await new Trainer({ model: vlm, tokenizer, plugins: [captioning({ maxLength: 32, index: 'random' })], data: train, batchSize: BATCH, steps: CAP_STEPS, seed: SEED, optimizer: { lr: 2e-3, warmupSteps: 20 }, logger: silentLogger, progress: false, handleSigint: false }).fit();
   vlm.eval();
   const baselineCaps: string[] = [];
   for (let i = 0; i < test.length; i += 50) {

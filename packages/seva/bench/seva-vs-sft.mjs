@@ -167,10 +167,11 @@ for (const seed of seeds) {
 
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const sd = (xs) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-const fmt = (xs, k = 100) => `${(mean(xs) * k).toFixed(1)} ± ${(sd(xs) * k).toFixed(1)}`;
+const fmt = (xs, k = 100) => `${(mean(xs) * k).toFixed(k === 1 ? 2 : 1)} ± ${(sd(xs) * k).toFixed(k === 1 ? 2 : 1)}`;
 const rows = [
   ['CHAIR_i (%) ↓', 'chair_i'],
   ['CHAIR_s (%) ↓', 'chair_s'],
+  ['object mentions per caption', 'chair_mentions', 1],
   ['POPE F1 (%), first token', 'pope_f1'],
   ['POPE yes-ratio (%), first token', 'pope_yes_ratio'],
   ['POPE unanswered (%)', 'pope_unanswered'],
@@ -182,7 +183,7 @@ const md = [
   '',
   '| metric (test split) | SFT start | + SFT | + SeVa DPO |',
   '|---|---|---|---|',
-  ...rows.map(([name, k]) => `| ${name} | ${(results.baseline[k] * 100).toFixed(1)} | ${fmt(results.seeds.map((s) => s.sft[k]))} | ${fmt(results.seeds.map((s) => s.dpo[k]))} |`),
+  ...rows.map(([name, k, scale = 100]) => `| ${name} | ${(results.baseline[k] * scale).toFixed(scale === 1 ? 2 : 1)} | ${fmt(results.seeds.map((s) => s.sft[k]), scale)} | ${fmt(results.seeds.map((s) => s.dpo[k]), scale)} |`),
   '',
   '| seed | pairs kept / images | identical dropped | first -> last rewards/accuracies | first -> last rewards/margins | last rewards/chosen, rejected |',
   '|---|---|---|---|---|---|',

@@ -31,30 +31,35 @@ export function parsePluginReference(use: string): PluginReference {
 }
 
 /**
+ * Imports a package (or a local file) as the project at `projectDir` sees it, so a user's own
+ * installs are found; a missing package is an error that says what to install.
+ */
+export async function importFromProject(specifier: string, projectDir = process.cwd(), context = 'This command needs a package, but'): Promise<Record<string, unknown>> {
+  let url: string;
+  if (specifier.startsWith('.') || isAbsolute(specifier)) {
+    url = pathToFileURL(resolve(projectDir, specifier)).href;
+  } else {
+    try {
+      const req = createRequire(join(projectDir, 'package.json'));
+      url = pathToFileURL(req.resolve(specifier)).href;
+    } catch {
+      try {
+        url = import.meta.resolve(specifier);
+      } catch {
+        throw new Error(`${context} the package ${specifier} is not installed. Install it next to vlalign (npm i ${specifier}, or pnpm add ${specifier}) and run again.`);
+      }
+    }
+  }
+  return (await import(url)) as Record<string, unknown>;
+}
+
+/**
  * Imports a plugin factory named by a config entry, from the project the config lives in (so a
  * user's own installs are found), and calls it with the entry's options.
  */
 export async function loadPlugin(use: string, options: Record<string, unknown>, projectDir = process.cwd()): Promise<Plugin> {
   const ref = parsePluginReference(use);
-  let url: string;
-  if (ref.local) {
-    url = pathToFileURL(resolve(projectDir, ref.specifier)).href;
-  } else {
-    try {
-      const req = createRequire(join(projectDir, 'package.json'));
-      url = pathToFileURL(req.resolve(ref.specifier)).href;
-    } catch {
-      try {
-        url = import.meta.resolve(ref.specifier);
-      } catch {
-        throw new Error(
-          `The config uses plugin "${use}", but the package ${ref.specifier} is not installed. ` +
-            `Install it next to vlalign (npm i ${ref.specifier}, or pnpm add ${ref.specifier}) and run again.`,
-        );
-      }
-    }
-  }
-  const mod = (await import(url)) as Record<string, unknown>;
+  const mod = await importFromProject(ref.specifier, projectDir, `The config uses plugin "${use}", but`);
   const factory = mod[ref.exportName] ?? mod.default;
   if (typeof factory !== 'function') {
     const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');

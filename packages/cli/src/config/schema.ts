@@ -24,6 +24,12 @@ export const dataSourceSchema = z.union([
     imageSize: z.number().int().positive().default(64),
   }),
   z.strictObject({
+    preferencePairs: z.string().min(1),
+    imageRoot: z.string().optional(),
+    imageSize: z.number().int().positive().default(64),
+    layout: z.enum(['auto', 'trl', 'seva']).default('auto'),
+  }),
+  z.strictObject({
     textCorpus: z.strictObject({ size: z.number().int().positive(), seed: z.number().int().default(0) }),
   }),
 ]);

@@ -55,7 +55,7 @@ describe.skipIf(!executablePath)('report in headless Chromium', () => {
       const chartBoxes = await page.$$eval('figure.chart > svg', (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
       expect(chartBoxes.every((w) => w > 100)).toBe(true);
       // every grid image decoded (naturalWidth is 0 for a broken image)
-      const natural = await page.$$eval('figure.sample img', (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+      const natural = await page.$$eval('figure.sample img', (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
       expect(natural).toHaveLength(SAMPLES);
       expect(natural.every((w) => w >= 32)).toBe(true);
       expect(await page.locator('svg.word-points').count()).toBe(SAMPLES / 2);

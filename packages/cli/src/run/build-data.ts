@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { cocoCaptions, createShapesWorld, createTextCorpus, jsonlManifest, type Dataset } from '@vlalign/core';
+import { cocoCaptions, createShapesWorld, preferencePairs, createTextCorpus, jsonlManifest, type Dataset } from '@vlalign/core';
 import type { DataSourceConfig } from '../config/schema.js';
 
 /** Builds a dataset from a config data source; relative paths resolve against the config's folder. */
@@ -12,6 +12,14 @@ export async function buildDataset(source: DataSourceConfig, configDir: string):
       source: `text-corpus(seed=${source.textCorpus.seed},size=${source.textCorpus.size})`,
       get: (i: number) => ({ id: `text-${i}`, text: texts[i] }),
     };
+  }
+  if ('preferencePairs' in source) {
+    const path = resolve(configDir, source.preferencePairs);
+    return (await preferencePairs(path, {
+      imageRoot: source.imageRoot ? resolve(configDir, source.imageRoot) : dirname(path),
+      imageSize: source.imageSize,
+      layout: source.layout,
+    })) as Dataset;
   }
   if ('jsonl' in source) {
     const path = resolve(configDir, source.jsonl);

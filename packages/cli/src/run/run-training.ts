@@ -84,7 +84,13 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
     onLog: options.onLog,
     signal: options.signal,
   });
-  const result = options.evalOnly ? await evaluateOnly(trainer, runDir) : await trainer.fit();
+  let result: FitResult;
+  try {
+    result = options.evalOnly ? await evaluateOnly(trainer, runDir) : await trainer.fit();
+  } finally {
+    // Frees optimiser state and plugin modules (they live on in the checkpoint); the model is returned.
+    trainer.dispose();
+  }
   return { result, model, tokenizer, runDir, evalData };
 }
 

@@ -93,8 +93,11 @@ describe.each(['wasm', 'cpu'] as const)('AdamW vs torch.optim.AdamW (%s)', (back
     const opt = new AdamW();
     const g = tf.ones([4, 4]);
     const gf = tf.ones([2, 2]);
+    const before = tf.memory().numTensors;
     opt.step(new Map([[w, g], [frozen, gf]]), 0.1);
     const n = tf.memory().numTensors;
+    // The first step creates exactly the two moment variables of `w` and nothing else.
+    expect(n).toBe(before + 2);
     for (let i = 0; i < 5; i++) opt.step(new Map([[w, g], [frozen, gf]]), 0.1);
     expect(tf.memory().numTensors).toBe(n);
     expect(Array.from(frozen.dataSync())).toEqual([1, 1, 1, 1]);

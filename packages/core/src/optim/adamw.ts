@@ -121,11 +121,14 @@ export class AdamW {
     let slot = this.slots.get(v);
     if (!slot) {
       const id = slotCounter++;
-      slot = {
-        expAvg: tf.variable(tf.zerosLike(v), false, `adamw_${id}_exp_avg`),
-        expAvgSq: tf.variable(tf.zerosLike(v), false, `adamw_${id}_exp_avg_sq`),
-        step: 0,
+      // tf.variable copies its initial value, so the zeros must be freed here.
+      const zeroVariable = (name: string): tf.Variable => {
+        const zeros = tf.zerosLike(v);
+        const out = tf.variable(zeros, false, name);
+        zeros.dispose();
+        return out;
       };
+      slot = { expAvg: zeroVariable(`adamw_${id}_exp_avg`), expAvgSq: zeroVariable(`adamw_${id}_exp_avg_sq`), step: 0 };
       this.slots.set(v, slot);
     }
     return slot;

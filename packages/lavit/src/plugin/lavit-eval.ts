@@ -78,7 +78,7 @@ export function lavitEvalHooks(state: LavitState): EvalHook[] {
       name: 'caption',
       async run(ctx): Promise<Record<string, number>> {
         const u = state.unified;
-        if (!u || !state.tokenizer!.codebook.initialized) return {};
+        if (!u || !state.lmTrained || !state.tokenizer!.codebook.initialized) return {};
         const samples = await evalSamples(ctx, o.eval.maxSamples);
         if (samples.length === 0) return {};
         const { tokens } = await tokenizeEvalSet(state, samples, o.eval.batchSize);

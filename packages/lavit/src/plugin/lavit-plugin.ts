@@ -78,6 +78,8 @@ export interface LavitState {
   kmeansBuffer: Float32Array[];
   /** Kept `[n, codeDim]` encoder outputs and their code ids, applied to the codebook after the step. */
   pendingEma: { z: tf.Tensor2D; indices: tf.Tensor1D }[];
+  /** Whether the unified LM has had training steps (or was handed over ready: mode 'unified-lm'). */
+  lmTrained: boolean;
 }
 
 /**
@@ -104,7 +106,7 @@ export interface LavitState {
 export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
   const { visualTokenizer, unified, ...json } = options;
   const o = parseLavitOptions(json);
-  const state: LavitState = { options: o, kmeansBuffer: [], pendingEma: [] };
+  const state: LavitState = { options: o, kmeansBuffer: [], pendingEma: [], lmTrained: o.mode === 'unified-lm' };
   const usesLm = o.mode !== 'tokenizer';
   const phase = (ctx: PluginContext) => lavitPhase(ctx.step, ctx.totalSteps, o);
   const tokSteps = (ctx: PluginContext) => o.tokenizerSteps ?? (o.mode === 'tokenizer' ? ctx.totalSteps : o.mode === 'both' ? Math.floor(ctx.totalSteps / 2) : 0);
@@ -183,6 +185,7 @@ export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
       return { loss: terms.total, metrics };
     },
     afterStep(ctx) {
+      if (phase(ctx) === 'lm') state.lmTrained = true;
       if (!state.pendingEma.length) return;
       const tok = state.tokenizer!;
       const z = tf.concat(state.pendingEma.map((e) => e.z)) as tf.Tensor2D;
