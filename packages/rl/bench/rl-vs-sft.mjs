@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '30' },
     batch: { type: 'string', default: '8' },
     generations: { type: 'string', default: '4' },
-    lr: { type: 'string', default: '2e-4' },
+    lr: { type: 'string', default: '1e-4' },
     'eval-size': { type: 'string', default: '100' },
     'sft-steps': { type: 'string', default: '250' },
     'sft-batch': { type: 'string', default: '16' },
@@ -66,7 +66,7 @@ async function sftCheckpoint() {
   const model = newModel();
   const t0 = performance.now();
   const trainer = new Trainer({
-    model, tokenizer, plugins: [captioning({ index: 'random' })], data: train, batchSize: Number(args['sft-batch']),
+    model, tokenizer, plugins: [captioning()], data: train, batchSize: Number(args['sft-batch']),
     steps: Number(args['sft-steps']), seed: 1, optimizer: { lr: 2e-3, warmupSteps: 20, minLrRatio: 0.1 },
     runDir: dir, logEvery: 25, logger: { info: log, warn: log, error: log }, progress: false,
   });
@@ -92,7 +92,8 @@ async function score(model) {
 
 const cider = ciderReward({ corpus: train });
 const plugins = {
-  sft: () => captioning({ index: 'random' }),
+  // The same recipe as examples/captioning.yaml (first caption of each sample).
+  sft: () => captioning(),
   scst: () => rl({ algorithm: 'scst', baseline: 'greedy', numGenerations: generations, maxNewTokens: 32, rewards: [{ reward: cider, weight: 1 }] }),
   grpo: () =>
     rl({

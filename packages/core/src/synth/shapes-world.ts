@@ -68,7 +68,12 @@ function generate(o: Required<ShapesWorldOptions>, index: number): ShapesSample 
   const key = ['shapes-world', o.seed, o.split, o.imageSize, o.minObjects, o.maxObjects, index] as const;
   const S = o.imageSize;
 
-  const placed = sampleScene(new Rng(...key, 'scene'), { imageSize: S, minObjects: o.minObjects, maxObjects: o.maxObjects, split: o.split });
+  // Objects are kept in reading order (left to right, then top to bottom) so the narrated caption
+  // names them in an order the image determines; in placement order the first object named would be
+  // unpredictable from pixels and captioners could only learn its marginal distribution.
+  const placed = sampleScene(new Rng(...key, 'scene'), { imageSize: S, minObjects: o.minObjects, maxObjects: o.maxObjects, split: o.split }).sort(
+    (a, b) => a.cx - b.cx || a.cy - b.cy,
+  );
 
   const data = new Uint8Array(S * S * 3);
   const mask = new Uint8Array(S * S);

@@ -91,6 +91,35 @@ describe('rl() plugin on a tiny VisionLanguageModel', () => {
     model.dispose();
   });
 
+  it.each(['grpo', 'scst'] as const)('%s raises a per-token reward (the gradient points the right way)', async (algorithm) => {
+    // Reward: the share of generated tokens in the lower half of the vocabulary (about 0.5 at init).
+    const half = shapesTokenizer().vocabSize / 2;
+    const lowTokens: RewardFunction = (xs) => xs.map((x) => x.ids!.filter((id) => id < half).length / x.ids!.length);
+    const model = tinyVlm(6);
+    const rewards: number[] = [];
+    const trainer = new Trainer({
+      model,
+      tokenizer: shapesTokenizer(),
+      plugins: [rl({ algorithm, baseline: 'mean-of-others', beta: 0, numGenerations: 6, maxNewTokens: 6, rewards: [lowTokens] })],
+      data: world(16, 'train'),
+      batchSize: 4,
+      steps: 12,
+      optimizer: { lr: 2e-2 },
+      logEvery: 1,
+      logger: capture(),
+      progress: false,
+      onLog: (r) => {
+        if (r.split === 'train') rewards.push(r.metrics['rl/reward']);
+      },
+    });
+    await trainer.fit();
+    trainer.dispose();
+    model.dispose();
+    const first = (rewards[0] + rewards[1] + rewards[2]) / 3;
+    const last = (rewards[9] + rewards[10] + rewards[11]) / 3;
+    expect(last, `rewards ${rewards.map((r) => r.toFixed(2)).join(' ')}`).toBeGreaterThan(first + 0.15);
+  });
+
   it('warns when every group has zero reward std for zeroStdPatience steps', async () => {
     const constant: RewardFunction = (xs) => xs.map(() => 1);
     const logger = capture();
