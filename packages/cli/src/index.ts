@@ -14,3 +14,4 @@ export { runDoctor, formatDoctor, type DoctorReport } from './commands/doctor.js
 export { buildProgram, main } from './main.js';
 export * from './report/index.js';
 export { registerReportCommand, runReport, type RunReportOptions } from './commands/report.js';
+export { metricsWithBaselines, formatBaselineTable, type BaselineRow } from './run/baseline-table.js';

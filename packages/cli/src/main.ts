@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { formatMetricsTable } from '@vlalign/core';
+import { formatBaselineTable, metricsWithBaselines } from './run/baseline-table.js';
 import { loadConfig } from './config/load-config.js';
 import { formatDoctor, runDoctor } from './commands/doctor.js';
 import { runSynth } from './commands/synth.js';
@@ -90,8 +91,9 @@ export function buildProgram(): Command {
 }
 
 function printFinal(evalMetrics: Record<string, number>, trainMetrics: Record<string, number>, runDir: string): void {
-  const all = { ...trainMetrics, ...evalMetrics };
-  if (Object.keys(all).length) process.stdout.write(`${formatMetricsTable(all)}\n`);
+  const train = Object.fromEntries(Object.entries(trainMetrics).filter(([k]) => k === 'loss' || k.endsWith('/loss') || k === 'step_time_ms'));
+  if (Object.keys(train).length) process.stdout.write(`\nlast training window\n${formatMetricsTable(train)}\n`);
+  if (Object.keys(evalMetrics).length) process.stdout.write(`\nevaluation (held-out data)\n${formatBaselineTable(metricsWithBaselines(evalMetrics))}\n`);
   process.stdout.write(`run folder: ${runDir}\n`);
 }
 

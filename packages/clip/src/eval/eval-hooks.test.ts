@@ -81,7 +81,7 @@ describe('eval hooks on a hand-checkable encoder', () => {
     const before = tf.memory().numTensors;
     const m = await zeroShotHook(resolveClipOptions(), resolveFake).run(evalCtx);
     expect(tf.memory().numTensors).toBe(before);
-    expect(m).toEqual({ zeroshot_top1: expect.closeTo(2 / 3, 6), zeroshot_mean_per_class_recall: 0.75, zeroshot_images: 3 });
+    expect(m).toEqual({ zeroshot_top1: expect.closeTo(2 / 3, 6), zeroshot_top1_chance: 0.5, zeroshot_mean_per_class_recall: 0.75, zeroshot_images: 3 });
   });
 
   it('zeroShot: given class names restrict the images; too few classes are skipped with a log line', async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@vlalign/core';
-import { retrievalMetrics } from './retrieval-metrics.js';
+import { retrievalChance, retrievalMetrics } from './retrieval-metrics.js';
 
 describe('retrievalMetrics', () => {
   beforeAll(async () => {
@@ -35,5 +35,17 @@ describe('retrievalMetrics', () => {
     tf.tidy(() => {
       expect(() => retrievalMetrics(tf.zeros([2, 3]), tf.zeros([2, 4]), [0, 1])).toThrow(/retrievalMetrics: expected embeddings/);
     });
+  });
+});
+
+describe('retrievalChance', () => {
+  it('is the expected recall of a random ranking (hand-derived)', () => {
+    // 2 images; image 0 has captions 0,1 and image 1 has caption 2 (T = 3 texts).
+    const c = retrievalChance(2, [0, 0, 1], [1, 2]);
+    // image 0: 1 - (1/3) = 2/3 at k=1; 1 - (1/3)(0/2) = 1 at k=2. image 1: 1/3 at k=1; 1 - (2/3)(1/2) = 2/3 at k=2.
+    expect(c['image_to_text_R@1_chance']).toBeCloseTo((2 / 3 + 1 / 3) / 2, 12);
+    expect(c['image_to_text_R@2_chance']).toBeCloseTo((1 + 2 / 3) / 2, 12);
+    expect(c['text_to_image_R@1_chance']).toBeCloseTo(1 / 2, 12);
+    expect(c['text_to_image_R@2_chance']).toBe(1);
   });
 });

@@ -40,5 +40,30 @@ export function retrievalMetrics(
   out.image_to_text_median_rank = r.imageToTextMedianRank;
   out.text_to_image_mean_rank = r.textToImageMeanRank;
   out.text_to_image_median_rank = r.textToImageMedianRank;
+  Object.assign(out, retrievalChance(imageEmbeddings.shape[0], textToImage, ks));
+  return out;
+}
+
+/**
+ * Expected recall of a random ranking, as `<metric>_chance` companions (the baseline a demo prints
+ * beside each R@k). Text->image: k / numImages. Image->text with c_i captions among T texts: the
+ * chance that at least one of them lands in a random top k, 1 - C(T - c_i, k) / C(T, k), averaged
+ * over images.
+ */
+export function retrievalChance(numImages: number, textToImage: readonly number[], ks: readonly number[] = RETRIEVAL_KS): Record<string, number> {
+  const T = textToImage.length;
+  const captionsPerImage = new Array<number>(numImages).fill(0);
+  for (const i of textToImage) captionsPerImage[i]++;
+  const out: Record<string, number> = {};
+  for (const k of ks) {
+    let sum = 0;
+    for (const c of captionsPerImage) {
+      let miss = 1;
+      for (let j = 0; j < Math.min(k, T); j++) miss *= Math.max(0, T - c - j) / (T - j);
+      sum += 1 - miss;
+    }
+    out[`image_to_text_R@${k}_chance`] = sum / numImages;
+    out[`text_to_image_R@${k}_chance`] = Math.min(1, k / numImages);
+  }
   return out;
 }

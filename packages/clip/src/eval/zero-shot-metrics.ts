@@ -22,8 +22,12 @@ export function zeroShotMetrics(imageEmbeddings: tf.Tensor2D, classifier: tf.Ten
   const shape = logits.shape;
   logits.dispose();
   const [, numClasses] = shape;
-  const out: Record<string, number> = { zeroshot_top1: zeroShotAccuracy({ data, shape }, labels, 1) };
-  if (numClasses >= 5) out.zeroshot_top5 = zeroShotAccuracy({ data, shape }, labels, 5);
+  // `_chance`: the accuracy of a random guess, printed beside the metric as its baseline.
+  const out: Record<string, number> = { zeroshot_top1: zeroShotAccuracy({ data, shape }, labels, 1), zeroshot_top1_chance: 1 / numClasses };
+  if (numClasses >= 5) {
+    out.zeroshot_top5 = zeroShotAccuracy({ data, shape }, labels, 5);
+    out.zeroshot_top5_chance = 5 / numClasses;
+  }
 
   const hits = new Array<number>(numClasses).fill(0);
   const counts = new Array<number>(numClasses).fill(0);
