@@ -41,19 +41,32 @@ for (const b of backends) {
   // The pure-JS cpu backend is ~20x slower than wasm; a few steps are enough for its median.
   const [s, w] = b === 'cpu' ? [Math.min(steps, 3), 1] : [steps, warmup];
   results.clip[b] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)]);
+  if (b === 'wasm') results.clip['wasm-unfused'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { VLALIGN_FUSED: '0' });
 }
+
+// The same comparison on each process's CPU clock (user + system time, one thread each): on a shared
+// machine wall time measures the scheduler, CPU time measures the work.
+results.clipCpuClock = {
+  pytorch: { ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: results.clip.pytorch.blas },
+  wasm: runJson(process.execPath, ['--import', join(here, 'cpu-clock.mjs'), join(here, 'clip-step.mjs'), 'wasm', String(steps), String(warmup)]),
+  'wasm-unfused': runJson(process.execPath, ['--import', join(here, 'cpu-clock.mjs'), join(here, 'clip-step.mjs'), 'wasm', String(steps), String(warmup)], { VLALIGN_FUSED: '0' }),
+};
 results.data = runJson(process.execPath, [join(here, 'data-pipeline.mjs'), '512']);
 
-const ref = results.clip.pytorch?.median_ms;
 const fmt = (v, d = 1) => (typeof v === 'number' ? v.toFixed(d) : 'n/a');
-const rows = [['run', 'median ms/step', 'min-max ms', 'x PyTorch', 'kernels/step', 'params']];
-for (const [name, r] of Object.entries(results.clip)) {
-  if (r.error) rows.push([name, `failed: ${r.error.slice(0, 80)}`, '', '', '', '']);
-  else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas})` : `tfjs ${name}${r.simd ? ' simd' : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
+function printTable(title, runs) {
+  const ref = runs.pytorch?.median_ms;
+  const rows = [['run', 'median ms/step', 'min-max ms', 'x PyTorch', 'kernels/step', 'params']];
+  for (const [name, r] of Object.entries(runs)) {
+    if (r.error) rows.push([name, `failed: ${r.error.slice(0, 80)}`, '', '', '', '']);
+    else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas}, ${r.threads} thr)` : `tfjs ${name}${r.simd ? ' simd' : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  console.log(`\n${title}`);
+  for (const r of rows) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  '));
 }
-const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-console.log('\nTiny CLIP training step (ViT 32x32/8, width 128, 2 layers, 4 heads, MLP 512; text 16 x 512 vocab; batch 32; AdamW)');
-for (const r of rows) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  '));
+printTable('Tiny CLIP training step, wall clock (ViT 32x32/8, width 128, 2 layers, 4 heads, MLP 512; text 16 x 512 vocab; batch 32; AdamW)', results.clip);
+printTable('Same step, process CPU time (one thread each; robust to a busy machine)', results.clipCpuClock);
 if (results.data?.error) console.log(`\ndata pipeline failed: ${results.data.error}`);
 else {
   const wasm = results.clip.wasm?.median_ms;

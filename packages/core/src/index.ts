@@ -11,4 +11,5 @@ export * from './train/index.js';
 export * from './data/index.js';
 export * from './synth/index.js';
 export * from './eval/index.js';
+export * from './ops/index.js';
 export * as tf from '@tensorflow/tfjs-core';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadTensorflowPackage, probeTensorflowPackage, type NativeProbe } from './probe-tensorflow.js';
-import { patchWasmBatchMatMulTranspose, patchWasmOneHotDtype, registerFastUnsortedSegmentSum } from './wasm-fixes.js';
+import { patchWasmBatchMatMulTranspose, patchWasmLeadingAxisSum, patchWasmOneHotDtype, patchWasmZeroCopyIdentity, registerFastUnsortedSegmentSum } from './wasm-fixes.js';
 
 /** Names accepted by {@link initBackend} and the `VLALIGN_BACKEND` environment variable. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -40,6 +40,8 @@ async function tryWasm(): Promise<void> {
   patchWasmBatchMatMulTranspose();
   patchWasmOneHotDtype();
   registerFastUnsortedSegmentSum('wasm');
+  patchWasmZeroCopyIdentity();
+  patchWasmLeadingAxisSum();
 }
 
 async function tryCpu(): Promise<void> {

@@ -103,3 +103,87 @@ export function patchWasmOneHotDtype(): void {
   (patched as unknown as Record<symbol, boolean>)[PATCHED] = true;
   tf.registerKernel(patched);
 }
+
+interface RefCountingBackend {
+  incRef(dataId: unknown): void;
+}
+
+/**
+ * wasm's Identity (and Cast to the same dtype) copies the tensor; the engine clones every tensor it
+ * saves for backprop through Identity, so a training step copies hundreds of activations. Tensors are
+ * immutable, so sharing the data with a reference count (what the cpu backend already does) is safe
+ * and measured 25-60 ms/step faster on the tiny CLIP step (perf-native-kernels.md §1-2).
+ */
+export function patchWasmZeroCopyIdentity(): void {
+  const identity = tf.getKernel('Identity', 'wasm');
+  const cast = tf.getKernel('Cast', 'wasm');
+  if (!identity || !cast || (identity as unknown as Record<symbol, boolean>)[PATCHED]) return;
+  const share = (x: tf.TensorInfo, backend: unknown): tf.TensorInfo => {
+    (backend as RefCountingBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  tf.unregisterKernel('Identity', 'wasm');
+  const id: tf.KernelConfig = {
+    ...identity,
+    kernelFunc: (args: KernelArgs) => {
+      const x = (args.inputs as { x: tf.TensorInfo }).x;
+      return x.dtype === 'string' ? identity.kernelFunc(args) : share(x, args.backend);
+    },
+  };
+  (id as unknown as Record<symbol, boolean>)[PATCHED] = true;
+  tf.registerKernel(id);
+  tf.unregisterKernel('Cast', 'wasm');
+  const c: tf.KernelConfig = {
+    ...cast,
+    kernelFunc: (args: KernelArgs) => {
+      const x = (args.inputs as { x: tf.TensorInfo }).x;
+      const dtype = (args.attrs as { dtype: tf.DataType }).dtype;
+      return x.dtype === dtype && dtype !== 'string' ? share(x, args.backend) : cast.kernelFunc(args);
+    },
+  };
+  (c as unknown as Record<symbol, boolean>)[PATCHED] = true;
+  tf.registerKernel(c);
+}
+
+interface HeapViews {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
+}
+
+/**
+ * wasm's Sum over leading axes (every bias gradient: `[N, D] -> [D]`) transposes the whole input
+ * before reducing, ~1 ms for a 512x512 gradient. Summing rows in place over the heap needs no copy.
+ * Other reductions keep the original kernel.
+ */
+export function patchWasmLeadingAxisSum(): void {
+  const orig = tf.getKernel('Sum', 'wasm');
+  if (!orig || (orig as unknown as Record<symbol, boolean>)[PATCHED]) return;
+  tf.unregisterKernel('Sum', 'wasm');
+  const patched: tf.KernelConfig = {
+    ...orig,
+    kernelFunc: (args: KernelArgs) => {
+      const x = (args.inputs as { x: tf.TensorInfo }).x;
+      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      const r = x.shape.length;
+      const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+      const leading = axes.length > 0 && axes.length < r && axes.every((a, i) => a === i);
+      if (x.dtype !== 'float32' || !leading) return orig.kernelFunc(args);
+      const outer = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1);
+      const innerShape = x.shape.slice(axes.length);
+      const inner = innerShape.reduce((p, q) => p * q, 1);
+      const b = args.backend as unknown as HeapViews;
+      const out = b.makeOutput(keepDims ? [...axes.map(() => 1), ...innerShape] : innerShape, 'float32');
+      const xv = b.typedArrayFromHeap(x) as Float32Array;
+      const ov = b.typedArrayFromHeap(out) as Float32Array;
+      const acc = new Float64Array(inner);
+      for (let i = 0; i < outer; i++) {
+        const off = i * inner;
+        for (let j = 0; j < inner; j++) acc[j] += xv[off + j];
+      }
+      ov.set(acc);
+      return out;
+    },
+  };
+  (patched as unknown as Record<symbol, boolean>)[PATCHED] = true;
+  tf.registerKernel(patched);
+}

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { useFusedOps } from '../ops/fused-switch.js';
+import { fusedGelu } from '../ops/gelu.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
@@ -27,8 +29,11 @@ const geluOp = tf.customGrad((...args) => {
 /**
  * GELU, tanh approximation (`torch.nn.functional.gelu(x, approximate='tanh')`):
  * `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`, with a closed-form gradient.
+ * With fused ops on (the default, see `setFusedOps`) and a float32 input on wasm/cpu this is one
+ * kernel forward and one backward.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && useFusedOps()) return fusedGelu(x);
   return geluOp(x);
 }
 

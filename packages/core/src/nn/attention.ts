@@ -4,6 +4,8 @@ import { Linear, type LinearContext, type LinearLike } from './linear.js';
 import { Dropout } from './dropout.js';
 import { deriveSeed } from './seed.js';
 import { buildAttentionBias } from './attention-bias.js';
+import { useFusedOps } from '../ops/fused-switch.js';
+import { fusedAttention } from '../ops/attention.js';
 
 /**
  * One attention layer's slot in a KV cache. The layer fills and updates it during incremental
@@ -138,12 +140,17 @@ export class MultiHeadAttention extends Module {
         }
       }
       const tk = k.shape[3];
-      let scores = tf.matMul(q, k); // [B, H, T, Tk]
       const bias = options.attentionBias ?? (options.causal || options.keyMask ? buildAttentionBias({ queryLength: t, keyLength: tk, causal: !cross && options.causal, keyMask: options.keyMask, pastLength: past }) : undefined);
-      if (bias) scores = tf.add(scores, bias);
-      let probs = tf.softmax(scores);
-      if (this.drop) probs = this.drop.forward(probs);
-      const out = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, t, this.dim]);
+      let attended: tf.Tensor;
+      if (!(this.drop && this.drop.training && this.drop.rate > 0) && useFusedOps()) attended = fusedAttention(q as tf.Tensor4D, k, v, bias);
+      else {
+        let scores = tf.matMul(q, k); // [B, H, T, Tk]
+        if (bias) scores = tf.add(scores, bias);
+        let probs = tf.softmax(scores);
+        if (this.drop) probs = this.drop.forward(probs);
+        attended = tf.matMul(probs, v);
+      }
+      const out = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b, t, this.dim]);
       return this.out_proj.forward(out, ctx);
     });
   }

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
+import { useFusedOps } from '../ops/fused-switch.js';
+import { fusedLayerNorm } from '../ops/layer-norm.js';
 
 /** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
@@ -10,6 +12,7 @@ export interface LayerNormOptions {
 /**
  * Layer normalisation over the last axis with a learned scale `weight` (ones) and shift `bias`
  * (zeros), both excluded from weight decay. Uses the biased variance, like `torch.nn.LayerNorm`.
+ * With fused ops on (the default, see `setFusedOps`) the forward and backward are one kernel each.
  */
 export class LayerNorm extends Module {
   readonly dim: number;
@@ -29,6 +32,7 @@ export class LayerNorm extends Module {
   /** Normalises `x` of shape `[..., dim]`. */
   forward(x: tf.Tensor): tf.Tensor {
     if (x.shape[x.rank - 1] !== this.dim) throw new Error(`LayerNorm.forward: expected input [..., ${this.dim}], got [${x.shape}]`);
+    if (x.dtype === 'float32' && useFusedOps()) return fusedLayerNorm(x, this.weight, this.bias, this.eps);
     return tf.tidy(() => {
       const axis = x.rank - 1;
       const centred = tf.sub(x, tf.mean(x, axis, true));

@@ -1,0 +1,5 @@
+export { setFusedOps, fusedOpsEnabled, useFusedOps } from './fused-switch.js';
+export { fusedGelu } from './gelu.js';
+export { fusedLayerNorm } from './layer-norm.js';
+export { fusedAttention } from './attention.js';
+export { fusedAdamWUpdate, type AdamWUpdateAttrs } from './adamw-update.js';
