@@ -35,22 +35,28 @@ export function parsePluginReference(use: string): PluginReference {
  * installs are found; a missing package is an error that says what to install.
  */
 export async function importFromProject(specifier: string, projectDir = process.cwd(), context = 'This command needs a package, but'): Promise<Record<string, unknown>> {
-  let url: string;
-  if (specifier.startsWith('.') || isAbsolute(specifier)) {
-    url = pathToFileURL(resolve(projectDir, specifier)).href;
-  } else {
-    try {
-      const req = createRequire(join(projectDir, 'package.json'));
-      url = pathToFileURL(req.resolve(specifier)).href;
-    } catch {
-      try {
-        url = import.meta.resolve(specifier);
-      } catch {
-        throw new Error(`${context} the package ${specifier} is not installed. Install it next to vlalign (npm i ${specifier}, or pnpm add ${specifier}) and run again.`);
-      }
-    }
+  const url = resolveFromProject(specifier, projectDir);
+  if (!url) {
+    throw new Error(`${context} the package ${specifier} is not installed. Install it next to vlalign (npm i ${specifier}, or pnpm add ${specifier}) and run again.`);
   }
   return (await import(url)) as Record<string, unknown>;
+}
+
+/**
+ * The file URL `specifier` resolves to from `projectDir` (then from vlalign's own location, for a
+ * globally installed CLI with plugins beside it), or undefined when it is not installed.
+ */
+export function resolveFromProject(specifier: string, projectDir = process.cwd()): string | undefined {
+  if (specifier.startsWith('.') || isAbsolute(specifier)) return pathToFileURL(resolve(projectDir, specifier)).href;
+  try {
+    return pathToFileURL(createRequire(join(projectDir, 'package.json')).resolve(specifier)).href;
+  } catch {
+    try {
+      return import.meta.resolve(specifier);
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-import { Trainer, findLatestCheckpoint, imagesToTensor, initBackend, loadCheckpoint, tf, type Module, type PluginEntry, type RgbImage, type Sample, type Tokenizer, type VisionLanguageModel } from '@vlalign/core';
-import { loadPlugin } from '../config/resolve-plugin.js';
+import { Trainer, findLatestCheckpoint, imagesToTensor, initBackend, loadCheckpoint, tf, type Module, type RgbImage, type Sample, type Tokenizer, type VisionLanguageModel } from '@vlalign/core';
+import { buildPluginEntries } from '../run/run-training.js';
 import { buildDataset } from '../run/build-data.js';
 import { buildModel } from '../run/build-model.js';
 import { buildTokenizer } from '../run/build-tokenizer.js';
@@ -95,15 +95,7 @@ export async function computeReportSamples(runDir: string, options: ComputeRepor
 export async function rebuildRun(config: VlalignConfig, configDir: string, projectDir: string): Promise<{ trainer: Trainer; model: Module; tokenizer: Tokenizer }> {
   const tokenizer = await buildTokenizer(config.tokenizer, configDir);
   const model = buildModel({ ...config.model, init: undefined }, config.seed, tokenizer.vocabSize, configDir);
-  const plugins: PluginEntry[] = [];
-  for (const entry of config.plugins) {
-    plugins.push({
-      plugin: await loadPlugin(entry.use, entry.options, projectDir),
-      weight: entry.weight,
-      batchSize: entry.batchSize,
-      data: entry.data ? await buildDataset(entry.data, configDir) : undefined,
-    });
-  }
+  const plugins = await buildPluginEntries(config, configDir, projectDir);
   const t = config.train;
   const trainer = new Trainer({
     model,

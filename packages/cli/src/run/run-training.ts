@@ -7,6 +7,21 @@ import { buildDataset } from './build-data.js';
 import { buildModel } from './build-model.js';
 import { buildTokenizer } from './build-tokenizer.js';
 
+/** Imports every plugin a config names and builds its per-plugin data streams. */
+export async function buildPluginEntries(config: VlalignConfig, configDir: string, projectDir: string): Promise<PluginEntry[]> {
+  const plugins: PluginEntry[] = [];
+  for (const entry of config.plugins) {
+    plugins.push({
+      plugin: await loadPlugin(entry.use, entry.options, projectDir),
+      weight: entry.weight,
+      batchSize: entry.batchSize,
+      data: entry.data ? await buildDataset(entry.data, configDir) : undefined,
+      evalData: entry.evalData ? await buildDataset(entry.evalData, configDir) : undefined,
+    });
+  }
+  return plugins;
+}
+
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
   /** Folder relative paths in the config resolve against (default: the current directory). */
@@ -44,16 +59,7 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
   const model = buildModel(config.model, config.seed, tokenizer.vocabSize, configDir);
   const data = await buildDataset(config.data.train, configDir);
   const evalData = config.data.eval ? await buildDataset(config.data.eval, configDir) : undefined;
-  const plugins: PluginEntry[] = [];
-  for (const entry of config.plugins) {
-    plugins.push({
-      plugin: await loadPlugin(entry.use, entry.options, projectDir),
-      weight: entry.weight,
-      batchSize: entry.batchSize,
-      data: entry.data ? await buildDataset(entry.data, configDir) : undefined,
-      evalData: entry.evalData ? await buildDataset(entry.evalData, configDir) : undefined,
-    });
-  }
+  const plugins = await buildPluginEntries(config, configDir, projectDir);
   const runDir = resolve(configDir, options.runDir ?? config.output.dir);
   mkdirSync(runDir, { recursive: true });
   writeJson(resolve(runDir, 'config.json'), { config, configDir, backend: { name: backend.name, version: backend.version, simd: backend.simd, threads: backend.threads } });
