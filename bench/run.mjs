@@ -66,6 +66,11 @@ function printTable(title, runs) {
   for (const r of rows) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  '));
 }
 printTable('Tiny CLIP training step, wall clock (ViT 32x32/8, width 128, 2 layers, 4 heads, MLP 512; text 16 x 512 vocab; batch 32; AdamW)', results.clip);
+{
+  const a = results.clip.pytorch?.params;
+  const b = results.clip.wasm?.params;
+  console.log(`\nparameter count check: PyTorch ${a}, tfjs ${b} -> ${a === b ? 'equal' : 'MISMATCH (the comparison is not like for like)'}`);
+}
 printTable('Same step, process CPU time (one thread each; robust to a busy machine)', results.clipCpuClock);
 if (results.data?.error) console.log(`\ndata pipeline failed: ${results.data.error}`);
 else {
