@@ -1,0 +1,350 @@
+// Node-API entry points. Every function takes the live wasm heap ArrayBuffer first, then byte
+// offsets and sizes; it validates all of them against the heap before touching memory, runs
+// synchronously and keeps nothing afterwards.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "float-mode.h"
+#include "gemm.h"
+#include "heap.h"
+#include "kernels.h"
+
+namespace vlalign {
+namespace {
+
+constexpr size_t kMaxArgs = 16;
+
+struct Args {
+  napi_value v[kMaxArgs];
+  size_t n = kMaxArgs;
+};
+
+bool GetArgs(napi_env env, napi_callback_info info, Args* a, size_t need, const char* fn) {
+  a->n = kMaxArgs;
+  if (napi_get_cb_info(env, info, &a->n, a->v, nullptr, nullptr) != napi_ok) return false;
+  if (a->n < need) {
+    ThrowRange(env, (std::string(fn) + ": expected " + std::to_string(need) + " arguments, got " + std::to_string(a->n)).c_str());
+    return false;
+  }
+  return true;
+}
+
+napi_value Undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// Optional Int32Array of batch indices (general broadcasting); `data` stays null when absent.
+bool GetIndexArray(napi_env env, napi_value value, size_t expected, const char* name, const int32_t** data) {
+  *data = nullptr;
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  if (type == napi_undefined || type == napi_null) return true;
+  bool is_ta = false;
+  napi_is_typedarray(env, value, &is_ta);
+  napi_typedarray_type ta_type;
+  size_t length = 0;
+  void* ptr = nullptr;
+  if (!is_ta || napi_get_typedarray_info(env, value, &ta_type, &length, &ptr, nullptr, nullptr) != napi_ok || ta_type != napi_int32_array) {
+    ThrowRange(env, (std::string(name) + ": expected an Int32Array").c_str());
+    return false;
+  }
+  if (length != expected) {
+    ThrowRange(env, (std::string(name) + ": expected " + std::to_string(expected) + " batch indices").c_str());
+    return false;
+  }
+  *data = static_cast<const int32_t*>(ptr);
+  return true;
+}
+
+// sgemm(heap, aOff, bOff, cOff, batch, M, N, K, tA, tB, aStride, bStride, biasOff, aIdx?, bIdx?)
+// C[i] = op(A[ai]) op(B[bi]) (+ bias[N] on every row), for i < batch, with ai = aIdx ? aIdx[i] : i
+// and A's batch ai at element aStride * ai (stride 0 broadcasts one matrix); C is contiguous.
+napi_value SgemmFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 13, "sgemm")) return nullptr;
+  Heap heap;
+  size_t aOff, bOff, cOff, batch, M, N, K, aStride, bStride;
+  bool tA, tB;
+  int64_t biasOff;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "aOffset", &aOff) || !GetIndex(env, a.v[2], "bOffset", &bOff) || !GetIndex(env, a.v[3], "cOffset", &cOff) ||
+      !GetIndex(env, a.v[4], "batch", &batch) || !GetIndex(env, a.v[5], "M", &M) || !GetIndex(env, a.v[6], "N", &N) || !GetIndex(env, a.v[7], "K", &K) ||
+      !GetBool(env, a.v[8], "transposeA", &tA) || !GetBool(env, a.v[9], "transposeB", &tB) || !GetIndex(env, a.v[10], "aStride", &aStride) ||
+      !GetIndex(env, a.v[11], "bStride", &bStride) || !GetInt(env, a.v[12], "biasOffset", &biasOff))
+    return nullptr;
+  const int32_t* aIdx = nullptr;
+  const int32_t* bIdx = nullptr;
+  if (a.n > 13 && !GetIndexArray(env, a.v[13], batch, "aIndex", &aIdx)) return nullptr;
+  if (a.n > 14 && !GetIndexArray(env, a.v[14], batch, "bIndex", &bIdx)) return nullptr;
+  if (batch == 0 || M == 0 || N == 0) return Undefined(env);
+  size_t mk, kn, mn, cCount;
+  if (!MulSize(M, K, &mk) || !MulSize(K, N, &kn) || !MulSize(M, N, &mn) || !MulSize(mn, batch, &cCount)) {
+    ThrowRange(env, "sgemm: sizes overflow");
+    return nullptr;
+  }
+  // Highest batch index each operand is read at, to bound-check its whole extent at once.
+  size_t aMax = batch - 1, bMax = batch - 1;
+  if (aIdx) {
+    aMax = 0;
+    for (size_t i = 0; i < batch; i++) {
+      if (aIdx[i] < 0) return ThrowRange(env, "sgemm: negative aIndex"), nullptr;
+      aMax = std::max(aMax, static_cast<size_t>(aIdx[i]));
+    }
+  }
+  if (bIdx) {
+    bMax = 0;
+    for (size_t i = 0; i < batch; i++) {
+      if (bIdx[i] < 0) return ThrowRange(env, "sgemm: negative bIndex"), nullptr;
+      bMax = std::max(bMax, static_cast<size_t>(bIdx[i]));
+    }
+  }
+  size_t aSpan, bSpan;
+  if (!MulSize(aStride, aMax, &aSpan) || !MulSize(bStride, bMax, &bSpan) || aSpan + mk < aSpan || bSpan + kn < bSpan) {
+    ThrowRange(env, "sgemm: operand extent overflows");
+    return nullptr;
+  }
+  const float* A = F32(env, heap, aOff, aSpan + mk, "sgemm A");
+  if (!A) return nullptr;
+  const float* B = F32(env, heap, bOff, bSpan + kn, "sgemm B");
+  if (!B) return nullptr;
+  float* C = F32(env, heap, cOff, cCount, "sgemm C");
+  if (!C) return nullptr;
+  const float* bias = nullptr;
+  if (biasOff >= 0) {
+    bias = F32(env, heap, static_cast<size_t>(biasOff), N, "sgemm bias");
+    if (!bias) return nullptr;
+  }
+  const size_t lda = tA ? M : K;
+  const size_t ldb = tB ? K : N;
+  FlushDenormals scope;
+  for (size_t i = 0; i < batch; i++) {
+    const float* Ai = A + aStride * (aIdx ? static_cast<size_t>(aIdx[i]) : i);
+    const float* Bi = B + bStride * (bIdx ? static_cast<size_t>(bIdx[i]) : i);
+    float* Ci = C + i * mn;
+    if (bias)
+      for (size_t r = 0; r < M; r++) std::copy(bias, bias + N, Ci + r * N);
+    Sgemm(tA, tB, M, N, K, Ai, lda, Bi, ldb, Ci, N, bias != nullptr);
+  }
+  return Undefined(env);
+}
+
+// gelu(heap, xOff, yOff, n)
+napi_value GeluFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 4, "gelu")) return nullptr;
+  Heap heap;
+  size_t xOff, yOff, n;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "yOffset", &yOff) || !GetIndex(env, a.v[3], "n", &n)) return nullptr;
+  const float* x = F32(env, heap, xOff, n, "gelu x");
+  float* y = x ? F32(env, heap, yOff, n, "gelu y") : nullptr;
+  if (!y) return nullptr;
+  FlushDenormals scope;
+  Gelu(x, y, n);
+  return Undefined(env);
+}
+
+// geluGrad(heap, dyOff, xOff, dxOff, n)
+napi_value GeluGradFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 5, "geluGrad")) return nullptr;
+  Heap heap;
+  size_t dyOff, xOff, dxOff, n;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "dyOffset", &dyOff) || !GetIndex(env, a.v[2], "xOffset", &xOff) || !GetIndex(env, a.v[3], "dxOffset", &dxOff) ||
+      !GetIndex(env, a.v[4], "n", &n))
+    return nullptr;
+  const float* dy = F32(env, heap, dyOff, n, "geluGrad dy");
+  const float* x = dy ? F32(env, heap, xOff, n, "geluGrad x") : nullptr;
+  float* dx = x ? F32(env, heap, dxOff, n, "geluGrad dx") : nullptr;
+  if (!dx) return nullptr;
+  FlushDenormals scope;
+  GeluGrad(dy, x, dx, n);
+  return Undefined(env);
+}
+
+// layerNorm(heap, xOff, gammaOff, betaOff, yOff, rows, d, eps)
+napi_value LayerNormFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 8, "layerNorm")) return nullptr;
+  Heap heap;
+  size_t xOff, gOff, bOff, yOff, rows, d, n;
+  double eps;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "gammaOffset", &gOff) || !GetIndex(env, a.v[3], "betaOffset", &bOff) ||
+      !GetIndex(env, a.v[4], "yOffset", &yOff) || !GetIndex(env, a.v[5], "rows", &rows) || !GetIndex(env, a.v[6], "d", &d) || !GetDouble(env, a.v[7], "eps", &eps))
+    return nullptr;
+  if (d == 0 || !MulSize(rows, d, &n)) return ThrowRange(env, "layerNorm: bad rows/d"), nullptr;
+  const float* x = F32(env, heap, xOff, n, "layerNorm x");
+  const float* g = x ? F32(env, heap, gOff, d, "layerNorm gamma") : nullptr;
+  const float* b = g ? F32(env, heap, bOff, d, "layerNorm beta") : nullptr;
+  float* y = b ? F32(env, heap, yOff, n, "layerNorm y") : nullptr;
+  if (!y) return nullptr;
+  FlushDenormals scope;
+  LayerNorm(x, g, b, y, rows, d, eps);
+  return Undefined(env);
+}
+
+// layerNormGrad(heap, dyOff, xOff, gammaOff, dxOff, dgammaOff, dbetaOff, rows, d, eps)
+napi_value LayerNormGradFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 10, "layerNormGrad")) return nullptr;
+  Heap heap;
+  size_t dyOff, xOff, gOff, dxOff, dgOff, dbOff, rows, d, n;
+  double eps;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "dyOffset", &dyOff) || !GetIndex(env, a.v[2], "xOffset", &xOff) || !GetIndex(env, a.v[3], "gammaOffset", &gOff) ||
+      !GetIndex(env, a.v[4], "dxOffset", &dxOff) || !GetIndex(env, a.v[5], "dgammaOffset", &dgOff) || !GetIndex(env, a.v[6], "dbetaOffset", &dbOff) ||
+      !GetIndex(env, a.v[7], "rows", &rows) || !GetIndex(env, a.v[8], "d", &d) || !GetDouble(env, a.v[9], "eps", &eps))
+    return nullptr;
+  if (d == 0 || !MulSize(rows, d, &n)) return ThrowRange(env, "layerNormGrad: bad rows/d"), nullptr;
+  const float* dy = F32(env, heap, dyOff, n, "layerNormGrad dy");
+  const float* x = dy ? F32(env, heap, xOff, n, "layerNormGrad x") : nullptr;
+  const float* g = x ? F32(env, heap, gOff, d, "layerNormGrad gamma") : nullptr;
+  float* dx = g ? F32(env, heap, dxOff, n, "layerNormGrad dx") : nullptr;
+  float* dg = dx ? F32(env, heap, dgOff, d, "layerNormGrad dgamma") : nullptr;
+  float* db = dg ? F32(env, heap, dbOff, d, "layerNormGrad dbeta") : nullptr;
+  if (!db) return nullptr;
+  FlushDenormals scope;
+  LayerNormGrad(dy, x, g, dx, dg, db, rows, d, eps);
+  return Undefined(env);
+}
+
+// adamw(heap, pOff, mOff, vOff, gOff, pOutOff, mOutOff, vOutOff, n, lr, beta1, beta2, eps, bc1, bc2, decay)
+napi_value AdamWFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 16, "adamw")) return nullptr;
+  Heap heap;
+  size_t off[7], n;
+  const char* names[7] = {"adamw p", "adamw m", "adamw v", "adamw g", "adamw pOut", "adamw mOut", "adamw vOut"};
+  AdamWParams h;
+  if (!GetHeap(env, a.v[0], &heap)) return nullptr;
+  for (int i = 0; i < 7; i++)
+    if (!GetIndex(env, a.v[1 + i], names[i], &off[i])) return nullptr;
+  if (!GetIndex(env, a.v[8], "n", &n) || !GetDouble(env, a.v[9], "lr", &h.lr) || !GetDouble(env, a.v[10], "beta1", &h.beta1) || !GetDouble(env, a.v[11], "beta2", &h.beta2) ||
+      !GetDouble(env, a.v[12], "eps", &h.eps) || !GetDouble(env, a.v[13], "bc1", &h.bc1) || !GetDouble(env, a.v[14], "bc2", &h.bc2) || !GetDouble(env, a.v[15], "decay", &h.decay))
+    return nullptr;
+  float* ptr[7];
+  for (int i = 0; i < 7; i++) {
+    ptr[i] = F32(env, heap, off[i], n, names[i]);
+    if (!ptr[i]) return nullptr;
+  }
+  FlushDenormals scope;
+  AdamW(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], n, h);
+  return Undefined(env);
+}
+
+// gather(heap, xOff, indicesOff, outOff, count, rows, innerBytes): out[i] = x[indices[i]] (rows of innerBytes).
+napi_value GatherFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 7, "gather")) return nullptr;
+  Heap heap;
+  size_t xOff, iOff, oOff, count, rows, inner, xBytes, oBytes;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "indicesOffset", &iOff) || !GetIndex(env, a.v[3], "outOffset", &oOff) ||
+      !GetIndex(env, a.v[4], "count", &count) || !GetIndex(env, a.v[5], "rows", &rows) || !GetIndex(env, a.v[6], "innerBytes", &inner))
+    return nullptr;
+  if (!MulSize(rows, inner, &xBytes) || !MulSize(count, inner, &oBytes)) return ThrowRange(env, "gather: sizes overflow"), nullptr;
+  const uint8_t* x = static_cast<const uint8_t*>(Span(env, heap, xOff, xBytes, 1, "gather x"));
+  const int32_t* idx = x ? I32(env, heap, iOff, count, "gather indices") : nullptr;
+  uint8_t* out = idx ? static_cast<uint8_t*>(Span(env, heap, oOff, oBytes, 1, "gather out")) : nullptr;
+  if (!out) return nullptr;
+  const int64_t bad = GatherRows(x, idx, out, count, rows, inner);
+  if (bad >= 0) {
+    const std::string msg = "GatherV2: the index value " + std::to_string(idx[bad]) + " is not in [0, " + std::to_string(static_cast<int64_t>(rows) - 1) + "]";
+    ThrowRange(env, msg.c_str());
+    return nullptr;
+  }
+  return Undefined(env);
+}
+
+// segmentSum(heap, xOff, idsOff, outOff, count, segments, inner)
+napi_value SegmentSumFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 7, "segmentSum")) return nullptr;
+  Heap heap;
+  size_t xOff, iOff, oOff, count, segments, inner, xn, on;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "idsOffset", &iOff) || !GetIndex(env, a.v[3], "outOffset", &oOff) ||
+      !GetIndex(env, a.v[4], "count", &count) || !GetIndex(env, a.v[5], "segments", &segments) || !GetIndex(env, a.v[6], "inner", &inner))
+    return nullptr;
+  if (!MulSize(count, inner, &xn) || !MulSize(segments, inner, &on)) return ThrowRange(env, "segmentSum: sizes overflow"), nullptr;
+  const float* x = F32(env, heap, xOff, xn, "segmentSum x");
+  const int32_t* ids = x ? I32(env, heap, iOff, count, "segmentSum ids") : nullptr;
+  float* out = ids ? F32(env, heap, oOff, on, "segmentSum out") : nullptr;
+  if (!out) return nullptr;
+  FlushDenormals scope;
+  SegmentSum(x, ids, out, count, segments, inner);
+  return Undefined(env);
+}
+
+// sumLeading(heap, xOff, outOff, outer, inner)
+napi_value SumLeadingFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 5, "sumLeading")) return nullptr;
+  Heap heap;
+  size_t xOff, oOff, outer, inner, n;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "outOffset", &oOff) || !GetIndex(env, a.v[3], "outer", &outer) ||
+      !GetIndex(env, a.v[4], "inner", &inner))
+    return nullptr;
+  if (!MulSize(outer, inner, &n)) return ThrowRange(env, "sumLeading: sizes overflow"), nullptr;
+  const float* x = F32(env, heap, xOff, n, "sumLeading x");
+  float* out = x ? F32(env, heap, oOff, inner, "sumLeading out") : nullptr;
+  if (!out) return nullptr;
+  FlushDenormals scope;
+  SumLeading(x, out, outer, inner);
+  return Undefined(env);
+}
+
+// setThreads(n) -> the thread count now in force
+napi_value SetThreadsFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 1, "setThreads")) return nullptr;
+  size_t n;
+  if (!GetIndex(env, a.v[0], "threads", &n)) return nullptr;
+  SetGemmThreads(static_cast<int>(n > 64 ? 64 : n));
+  napi_value out;
+  napi_create_int32(env, GemmThreads(), &out);
+  return out;
+}
+
+// info() -> { gemm, threads, napiVersion, blasCore? }
+napi_value InfoFn(napi_env env, napi_callback_info) {
+  napi_value obj, gemm, threads, napi;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, GemmImplementation(), NAPI_AUTO_LENGTH, &gemm);
+  napi_create_int32(env, GemmThreads(), &threads);
+  napi_create_int32(env, NAPI_VERSION, &napi);
+  napi_set_named_property(env, obj, "gemm", gemm);
+  napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "napiVersion", napi);
+  const char* core = GemmCoreName();
+  if (core) {
+    napi_value v;
+    napi_create_string_utf8(env, core, NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, obj, "blasCore", v);
+  }
+  return obj;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  // OpenBLAS starts one thread per core; one GEMM thread measured best on 2 shared cores.
+  SetGemmThreads(1);
+  const struct {
+    const char* name;
+    napi_callback cb;
+  } fns[] = {{"sgemm", SgemmFn},         {"gelu", GeluFn},       {"geluGrad", GeluGradFn},     {"layerNorm", LayerNormFn}, {"layerNormGrad", LayerNormGradFn},
+             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn},
+             {"info", InfoFn}};
+  for (const auto& f : fns) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+  return exports;
+}
+
+}  // namespace
+}  // namespace vlalign
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, vlalign::Init)

@@ -1,0 +1,186 @@
+#include "kernels.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "simd.h"
+
+namespace vlalign {
+namespace {
+
+constexpr float kA = 0.7978845608028654f;  // sqrt(2 / pi)
+constexpr float kC = 0.044715f;
+
+// tanh as the odd rational function Eigen and XNNPACK use (core's fastTanh, in float32).
+VLALIGN_INLINE float RationalTanh(float u) {
+  const float c = u > 7.90531110763549805f ? 7.90531110763549805f : (u < -7.90531110763549805f ? -7.90531110763549805f : u);
+  const float z = c * c;
+  float p = -2.76076847742355e-16f;
+  p = p * z + 2.00018790482477e-13f;
+  p = p * z + -8.60467152213735e-11f;
+  p = p * z + 5.12229709037114e-08f;
+  p = p * z + 1.48572235717979e-05f;
+  p = p * z + 6.37261928875436e-04f;
+  p = p * z + 4.89352455891786e-03f;
+  float q = 1.19825839466702e-06f;
+  q = q * z + 1.18534705686654e-04f;
+  q = q * z + 2.26843463243900e-03f;
+  q = q * z + 4.89352518554385e-03f;
+  return c * p / q;
+}
+
+// exp(x) for x <= 0 (Cephes' expf polynomial, ~1 ulp), branch-free so loops vectorise.
+VLALIGN_INLINE float ExpNonPositive(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  // round(x / ln2) with the 1.5 * 2^23 trick (SSE2 has no vector round).
+  const float magic = 12582912.0f;
+  const float n = (x * 1.44269504088896341f + magic) - magic;
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+}  // namespace
+
+VLALIGN_CLONES
+void Gelu(const float* __restrict x, float* __restrict y, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const float v = x[i];
+    y[i] = 0.5f * v * (1.0f + RationalTanh(kA * (v + kC * v * v * v)));
+  }
+}
+
+VLALIGN_CLONES
+void GeluGrad(const float* __restrict dy, const float* __restrict x, float* __restrict dx, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const float v = x[i];
+    const float v2 = v * v;
+    const float u = kA * v * (1.0f + kC * v2);
+    // tanh and sech^2 from e = exp(-2|u|) <= 1: no overflow, and sech^2 = 4e / (1 + e)^2 keeps its
+    // digits near saturation, where 1 - tanh^2 would cancel (and is multiplied by a large x here).
+    const float a = u < 0.0f ? -u : u;
+    const float e = ExpNonPositive(-2.0f * (a > 20.0f ? 20.0f : a));
+    const float inv = 1.0f / (1.0f + e);
+    const float tAbs = (1.0f - e) * inv;
+    const float t = u < 0.0f ? -tAbs : tAbs;
+    const float sech2 = 4.0f * e * inv * inv;
+    dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * sech2 * kA * (1.0f + 3.0f * kC * v2));
+  }
+}
+
+namespace {
+inline void RowStats(const float* x, size_t d, double eps, double* mean, double* rstd) {
+  double s = 0;
+  for (size_t j = 0; j < d; j++) s += x[j];
+  const double m = s / static_cast<double>(d);
+  double var = 0;
+  for (size_t j = 0; j < d; j++) {
+    const double c = x[j] - m;
+    var += c * c;
+  }
+  *mean = m;
+  *rstd = 1.0 / std::sqrt(var / static_cast<double>(d) + eps);
+}
+}  // namespace
+
+void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, size_t rows, size_t d, double eps) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * d;
+    float* yr = y + r * d;
+    double mean, rstd;
+    RowStats(xr, d, eps, &mean, &rstd);
+    const float m = static_cast<float>(mean);
+    const float s = static_cast<float>(rstd);
+    for (size_t j = 0; j < d; j++) yr[j] = (xr[j] - m) * s * gamma[j] + beta[j];
+  }
+}
+
+void LayerNormGrad(const float* dy, const float* x, const float* gamma, float* dx, float* dgamma, float* dbeta, size_t rows, size_t d, double eps) {
+  std::vector<double> dg(d, 0.0), db(d, 0.0);
+  std::vector<float> xh(d);
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * d;
+    const float* dyr = dy + r * d;
+    float* dxr = dx + r * d;
+    double mean, rstd;
+    RowStats(xr, d, eps, &mean, &rstd);
+    double sg = 0, sgx = 0;
+    for (size_t j = 0; j < d; j++) {
+      const double h = (xr[j] - mean) * rstd;
+      xh[j] = static_cast<float>(h);
+      const double g = static_cast<double>(dyr[j]) * gamma[j];
+      sg += g;
+      sgx += g * h;
+      dg[j] += dyr[j] * h;
+      db[j] += dyr[j];
+    }
+    const float msg = static_cast<float>(sg / static_cast<double>(d));
+    const float msgx = static_cast<float>(sgx / static_cast<double>(d));
+    const float s = static_cast<float>(rstd);
+    for (size_t j = 0; j < d; j++) dxr[j] = s * (dyr[j] * gamma[j] - msg - xh[j] * msgx);
+  }
+  for (size_t j = 0; j < d; j++) {
+    dgamma[j] = static_cast<float>(dg[j]);
+    dbeta[j] = static_cast<float>(db[j]);
+  }
+}
+
+VLALIGN_CLONES
+void AdamW(const float* __restrict p, const float* __restrict m, const float* __restrict v, const float* __restrict g, float* __restrict pOut, float* __restrict mOut,
+           float* __restrict vOut, size_t n, const AdamWParams& h) {
+  const double c1 = 1 - h.beta1, c2 = 1 - h.beta2, b1 = h.beta1, b2 = h.beta2;
+  const double sqrtBc2 = std::sqrt(h.bc2);
+  const double stepSize = h.lr / h.bc1;
+  const double decay = h.decay, eps = h.eps;
+  for (size_t i = 0; i < n; i++) {
+    const double gi = g[i];
+    const float mi = static_cast<float>(b1 * m[i] + c1 * gi);
+    const float vi = static_cast<float>(b2 * v[i] + c2 * gi * gi);
+    mOut[i] = mi;
+    vOut[i] = vi;
+    pOut[i] = static_cast<float>(p[i] * decay - (mi / (std::sqrt(static_cast<double>(vi)) / sqrtBc2 + eps)) * stepSize);
+  }
+}
+
+int64_t GatherRows(const uint8_t* x, const int32_t* indices, uint8_t* out, size_t count, size_t rows, size_t innerBytes) {
+  for (size_t i = 0; i < count; i++) {
+    const int32_t r = indices[i];
+    if (r < 0 || static_cast<size_t>(r) >= rows) return static_cast<int64_t>(i);
+  }
+  for (size_t i = 0; i < count; i++) std::memcpy(out + i * innerBytes, x + static_cast<size_t>(indices[i]) * innerBytes, innerBytes);
+  return -1;
+}
+
+void SegmentSum(const float* x, const int32_t* ids, float* out, size_t count, size_t segments, size_t inner) {
+  std::memset(out, 0, segments * inner * sizeof(float));
+  for (size_t i = 0; i < count; i++) {
+    const int32_t s = ids[i];
+    if (s < 0 || static_cast<size_t>(s) >= segments) continue;
+    const float* src = x + i * inner;
+    float* dst = out + static_cast<size_t>(s) * inner;
+    for (size_t j = 0; j < inner; j++) dst[j] += src[j];
+  }
+}
+
+VLALIGN_CLONES
+void SumLeading(const float* __restrict x, float* __restrict out, size_t outer, size_t inner) {
+  std::vector<double> acc(inner, 0.0);
+  double* a = acc.data();
+  for (size_t i = 0; i < outer; i++) {
+    const float* row = x + i * inner;
+    for (size_t j = 0; j < inner; j++) a[j] += row[j];
+  }
+  for (size_t j = 0; j < inner; j++) out[j] = static_cast<float>(a[j]);
+}
+
+}  // namespace vlalign

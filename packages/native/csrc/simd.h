@@ -1,0 +1,17 @@
+// Function multi-versioning for the hot loops. The addon is built portable (no -march=native);
+// on x86-64 Linux with GCC/Clang each marked function gets an AVX-512, an AVX2+FMA and a baseline
+// (SSE2) clone, and the loader picks one for the running CPU. Elsewhere the macro is empty.
+#pragma once
+
+#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && !defined(VLALIGN_NO_CLONES)
+#define VLALIGN_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define VLALIGN_CLONES
+#endif
+
+// Helpers called from cloned functions must be inlined into every clone to vectorise with it.
+#if defined(__GNUC__) || defined(__clang__)
+#define VLALIGN_INLINE __attribute__((always_inline)) inline
+#else
+#define VLALIGN_INLINE inline
+#endif

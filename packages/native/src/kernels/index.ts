@@ -1,0 +1,20 @@
+import { adamWKernel, geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused.js';
+import { gatherKernel, segmentSumKernel, sumKernel } from './gather.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
+import type { NativeKernelSpec } from './types.js';
+
+/** Every kernel @vlalign/native can replace on the wasm backend, in registration order. */
+export const NATIVE_KERNELS: readonly NativeKernelSpec[] = [
+  batchMatMulKernel,
+  fusedMatMulKernel,
+  geluKernel,
+  geluGradKernel,
+  layerNormKernel,
+  layerNormGradKernel,
+  adamWKernel,
+  gatherKernel,
+  segmentSumKernel,
+  sumKernel,
+];
+
+export type { NativeKernelSpec, SelfTestCase } from './types.js';
