@@ -25,7 +25,7 @@ export interface NativeStatus {
 }
 
 let status: NativeStatus = { active: false, reason: 'enableNative() has not been called', kernels: [] };
-let addonCache: { addon: NativeAddon; path: string } | undefined;
+let addonCache: { addon: NativeAddon; path: string; requested?: string } | undefined;
 const originals = new Map<string, tf.KernelConfig>();
 
 /** Core registers its fused-op kernels on first use; run each once so the originals exist. */
@@ -86,13 +86,13 @@ export async function enableNative(options: NativeOptions = {}): Promise<NativeS
     status = { active: false, reason: `the active tfjs backend is "${backendName}"; native kernels plug into the wasm backend only (initBackend('wasm') first)`, kernels: [] };
     return status;
   }
-  if (!addonCache || (options.addonPath && options.addonPath !== addonCache.path)) {
+  if (!addonCache || options.addonPath !== addonCache.requested) {
     const loaded = loadAddon(options.addonPath);
     if (!loaded.addon) {
       status = { active: false, reason: loaded.reason, kernels: [] };
       return status;
     }
-    addonCache = loaded;
+    addonCache = { ...loaded, requested: options.addonPath };
   }
   const { addon, path } = addonCache;
   const info = addon.info();

@@ -39,7 +39,8 @@ function readAndDispose(backend: WasmBackendInternals, infos: tf.TensorInfo[]): 
  */
 export function runSelfTestCase(spec: NativeKernelSpec, c: SelfTestCase, native: tf.KernelFunc, original: tf.KernelFunc): SelfTestResult {
   const backend = asWasm(tf.backend());
-  const inputs = c.inputs();
+  // Inside a tidy: intermediates of building the inputs (e.g. tf.abs of a random tensor) are freed.
+  const inputs = tf.tidy(() => c.inputs());
   try {
     const args = { inputs: inputs as unknown as tf.NamedTensorInfoMap, attrs: (c.attrs ?? {}) as tf.NamedAttrMap, backend: tf.backend() };
     const got = readAndDispose(backend, outputsOf(native(args) as tf.TensorInfo | tf.TensorInfo[]));
