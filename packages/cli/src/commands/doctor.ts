@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { initBackend, probeTensorflowPackage, type BackendInfo } from '@vlalign/core';
+import { enableNativeKernels, formatNativeKernels, type NativeKernelsSummary } from '../run/native-kernels.js';
 
 /** Everything `vlalign doctor` reports, as data (printed by {@link formatDoctor}). */
 export interface DoctorReport {
@@ -10,6 +11,8 @@ export interface DoctorReport {
   backend?: BackendInfo;
   backendError?: string;
   native: ReturnType<typeof probeTensorflowPackage>[];
+  /** `@vlalign/native` kernels on the wasm backend: active, or why not. */
+  nativeKernels?: NativeKernelsSummary;
 }
 
 export async function runDoctor(): Promise<DoctorReport> {
@@ -22,6 +25,7 @@ export async function runDoctor(): Promise<DoctorReport> {
   };
   try {
     report.backend = await initBackend();
+    report.nativeKernels = await enableNativeKernels();
   } catch (err) {
     report.backendError = (err as Error).message;
   }
@@ -35,6 +39,7 @@ export function formatDoctor(r: DoctorReport): string {
       ? `backend     ${r.backend.name} (tfjs-core ${r.backend.version}), threads ${r.backend.threads || 'auto'}, SIMD ${r.backend.simd ? 'yes' : 'no'}`
       : `backend     FAILED: ${r.backendError}`,
   ];
+  if (r.nativeKernels) lines.push(formatNativeKernels(r.nativeKernels));
   for (const p of r.native) lines.push(`${p.pkg.padEnd(26)} ${p.loadable ? 'loadable' : `not usable: ${p.reason}`}`);
   if (r.backend?.skipped.length) {
     for (const s of r.backend.skipped) lines.push(`skipped     ${s.name}: ${s.reason}`);

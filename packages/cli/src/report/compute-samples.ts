@@ -8,6 +8,7 @@ import type { VlalignConfig } from '../config/schema.js';
 import { importInstalled } from './import-installed.js';
 import type { ReportSample } from './report-sample.js';
 import { pickTestSamples } from './test-samples.js';
+import { enableNativeKernels } from '../run/native-kernels.js';
 
 /** Options of {@link computeReportSamples}. */
 export interface ComputeReportSamplesOptions {
@@ -63,6 +64,7 @@ export async function computeReportSamples(runDir: string, options: ComputeRepor
   if (!checkpoint) return referenceOnly(`${runDir} has no checkpoint yet, so no captions were generated.`);
 
   await initBackend(config.backend);
+  await enableNativeKernels();
   const { trainer, model, tokenizer } = await rebuildRun(config, configDir, projectDir);
   try {
     await trainer.restore(checkpoint);

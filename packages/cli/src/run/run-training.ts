@@ -6,6 +6,7 @@ import type { VlalignConfig } from '../config/schema.js';
 import { buildDataset } from './build-data.js';
 import { buildModel } from './build-model.js';
 import { buildTokenizer } from './build-tokenizer.js';
+import { enableNativeKernels } from './native-kernels.js';
 
 /** Imports every plugin a config names and builds its per-plugin data streams. */
 export async function buildPluginEntries(config: VlalignConfig, configDir: string, projectDir: string): Promise<PluginEntry[]> {
@@ -55,6 +56,7 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
   const configDir = options.configDir ?? process.cwd();
   const projectDir = options.projectDir ?? process.cwd();
   const backend = await initBackend(config.backend);
+  await enableNativeKernels();
   const tokenizer = await buildTokenizer(config.tokenizer, configDir);
   const model = buildModel(config.model, config.seed, tokenizer.vocabSize, configDir);
   const data = await buildDataset(config.data.train, configDir);
