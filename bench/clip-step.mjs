@@ -1,13 +1,14 @@
 // One backend's tiny-CLIP training step (the `clip-bench` preset + clip's InfoNCE + core's AdamW).
 // Run by bench/run.mjs in a child process per backend: node bench/clip-step.mjs <backend> <steps> <warmup>
-// Prints one JSON line: { backend, median_ms, min_ms, max_ms, params, kernels_per_step, num_tensors }.
+// BENCH_NATIVE=1 turns on @vlalign/native; VLALIGN_FUSED=0 runs the plain (unfused) ops.
+// Prints one JSON line: { backend, median_ms, min_ms, max_ms, params, kernels_per_step, num_tensors, wasm_heap_mb, max_rss_mb, ... }.
 import { AdamW, createModel, initBackend, tf } from '@vlalign/core';
 import { clipLoss } from '@vlalign/clip';
+import { maybeEnableNative, timeSteps } from './step-timer.mjs';
 
 const [backendName = 'wasm', stepsArg = '20', warmupArg = '5'] = process.argv.slice(2);
-const steps = Number(stepsArg);
-const warmup = Number(warmupArg);
 const info = await initBackend(backendName);
+const native = await maybeEnableNative();
 const model = createModel('dual-encoder', 'clip-bench', { seed: 1 });
 const logitScale = tf.variable(tf.scalar(Math.log(1 / 0.07)));
 const params = model.parameterCount() + 1;
@@ -31,23 +32,5 @@ function step() {
   return loss;
 }
 
-let kernels = 0;
-const times = [];
-let firstLoss;
-for (let s = 0; s < warmup + steps; s++) {
-  const t0 = performance.now();
-  let loss;
-  if (s === warmup) {
-    const prof = await tf.profile(() => {
-      loss = step();
-    });
-    kernels = prof.kernels.length;
-  } else loss = step();
-  if (s === warmup) firstLoss = loss;
-  if (s >= warmup) times.push(performance.now() - t0);
-}
-// The profiled step is slower; drop it from the timing.
-times.shift();
-times.sort((a, b) => a - b);
-const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
-console.log(JSON.stringify({ backend: info.name, simd: info.simd, median_ms: median, min_ms: times[0], max_ms: times[times.length - 1], params, kernels_per_step: kernels, first_loss: firstLoss, num_tensors: tf.memory().numTensors }));
+const result = await timeSteps(step, Number(stepsArg), Number(warmupArg));
+console.log(JSON.stringify({ backend: info.name, simd: info.simd, native: native ? `${native.gemm}${native.blasCore ? `/${native.blasCore}` : ''}` : undefined, params, ...result }));

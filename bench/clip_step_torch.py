@@ -7,11 +7,12 @@ GELU, final LayerNorm, mean pool), causal text encoder (vocab 512, length 16, 2 
 last-token pool), bias-free 128->128 projections, symmetric InfoNCE, AdamW lr 1e-3.
 
 Usage: python3 clip_step_torch.py [--steps 20] [--warmup 5] [--threads 2]
-Prints one JSON line: {"median_ms", "min_ms", "max_ms", "params", "torch", "threads", "blas"}.
+Prints one JSON line: {"median_ms", "min_ms", "max_ms", "params", "torch", "threads", "blas_build", "max_rss_mb"}.
 """
 import argparse
 import json
 import math
+import resource
 import statistics
 import time
 
@@ -112,7 +113,8 @@ def main():
     except Exception:  # noqa: BLE001 - informational only
         pass
     print(json.dumps({"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times), "params": params,
-                      "torch": torch.__version__, "threads": args.threads, "blas_build": blas}))
+                      "torch": torch.__version__, "threads": args.threads, "blas_build": blas,
+                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":

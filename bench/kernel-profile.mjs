@@ -1,11 +1,13 @@
 // Per-kernel breakdown of one tiny-CLIP training step (same step as bench/clip-step.mjs).
 // node bench/kernel-profile.mjs [backend] — prints kernel name, calls and ms, sorted by time.
-// VLALIGN_FUSED=0 profiles the plain (unfused) composition.
+// VLALIGN_FUSED=0 profiles the plain (unfused) composition; BENCH_NATIVE=1 turns on @vlalign/native.
 import { AdamW, createModel, initBackend, tf } from '@vlalign/core';
 import { clipLoss } from '@vlalign/clip';
+import { maybeEnableNative } from './step-timer.mjs';
 
 const [backendName = 'wasm'] = process.argv.slice(2);
 await initBackend(backendName);
+await maybeEnableNative();
 const model = createModel('dual-encoder', 'clip-bench', { seed: 1 });
 const logitScale = tf.variable(tf.scalar(Math.log(1 / 0.07)));
 const images = tf.randomUniform([32, 32, 32, 3], -1, 1, 'float32', 7);

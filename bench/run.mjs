@@ -1,7 +1,14 @@
-// `pnpm bench`: the tiny CLIP training step on every available backend beside the same model in
-// PyTorch (+OpenBLAS when bench/setup-openblas.sh could unpack it), and data-pipeline throughput.
-// Medians over timed steps after warm-up; each backend runs in its own process. Results are printed
-// as a table and written to bench/out/results.json.
+// `pnpm bench`: vlalign's training steps on tfjs beside the same models in PyTorch (+OpenBLAS when
+// bench/setup-openblas.sh could unpack it), and data-pipeline throughput.
+//
+//   1. the tiny CLIP step on every available backend, wall clock;
+//   2. the tiny CLIP step and the tiny-VLM captioning step, process CPU time, one thread each, as
+//      plain wasm (VLALIGN_FUSED=0), wasm + fused ops, wasm + fused ops + @vlalign/native, and
+//      PyTorch + OpenBLAS: ratios to PyTorch, kernel calls per step, peak memory;
+//   3. the data pipeline.
+//
+// Medians over timed steps after warm-up (BENCH_STEPS, BENCH_WARMUP); each run is its own process.
+// Results are printed as tables and written to bench/out/results.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,7 +28,18 @@ function runJson(cmd, args, env = {}) {
   return line ? JSON.parse(line) : { error: 'no JSON output' };
 }
 
-const results = { date: new Date().toISOString(), steps, warmup, clip: {}, data: undefined };
+/** @vlalign/native when it is built here (its status says why not otherwise). */
+async function nativeInfo() {
+  try {
+    const native = await import('@vlalign/native');
+    return { openblasCoreHint: native.openblasCoreHint };
+  } catch {
+    return {};
+  }
+}
+
+const results = { date: new Date().toISOString(), steps, warmup, clip: {}, cpuClock: {}, data: undefined };
+const { openblasCoreHint } = await nativeInfo();
 
 // PyTorch peer: torch threads 2 x OpenBLAS threads 1 was the fastest setting on 2 cores (backend-feasibility.md §4).
 let torchEnv = { OPENBLAS_NUM_THREADS: '1' };
@@ -32,8 +50,15 @@ try {
 } catch {
   // No apt here: torch runs with whatever BLAS it links.
 }
+// OpenBLAS picks its kernels by CPU model and falls back to slow SSE3 ones on CPUs it does not know
+// (VMs); @vlalign/native then forces kernels by instruction set. PyTorch gets the same choice, so
+// both sides run the same OpenBLAS kernels.
+const core = process.env.OPENBLAS_CORETYPE || openblasCoreHint?.();
+if (core) torchEnv.OPENBLAS_CORETYPE = core;
+const blasLabel = `${torchEnv.LD_LIBRARY_PATH ? 'openblas (unpacked)' : 'system'}${core ? `, ${core}` : ''}`;
+
 const torch = runJson('/usr/bin/python3', [join(here, 'clip_step_torch.py'), '--steps', String(steps), '--warmup', String(warmup), '--threads', '2'], torchEnv);
-results.clip.pytorch = { ...torch, blas: torchEnv.LD_LIBRARY_PATH ? 'openblas (unpacked)' : 'system' };
+results.clip.pytorch = { ...torch, blas: blasLabel };
 
 const backends = ['wasm', 'cpu'];
 if (probeTensorflowPackage('@tensorflow/tfjs-node-gpu').loadable || probeTensorflowPackage('@tensorflow/tfjs-node').loadable) backends.unshift('tensorflow');
@@ -41,37 +66,63 @@ for (const b of backends) {
   // The pure-JS cpu backend is ~20x slower than wasm; a few steps are enough for its median.
   const [s, w] = b === 'cpu' ? [Math.min(steps, 3), 1] : [steps, warmup];
   results.clip[b] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)]);
-  if (b === 'wasm') results.clip['wasm-unfused'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { VLALIGN_FUSED: '0' });
+  if (b === 'wasm') {
+    results.clip['wasm-unfused'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { VLALIGN_FUSED: '0' });
+    results.clip['wasm-native'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { BENCH_NATIVE: '1' });
+  }
 }
 
-// The same comparison on each process's CPU clock (user + system time, one thread each): on a shared
-// machine wall time measures the scheduler, CPU time measures the work.
-results.clipCpuClock = {
-  pytorch: { ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: results.clip.pytorch.blas },
-  wasm: runJson(process.execPath, ['--import', join(here, 'cpu-clock.mjs'), join(here, 'clip-step.mjs'), 'wasm', String(steps), String(warmup)]),
-  'wasm-unfused': runJson(process.execPath, ['--import', join(here, 'cpu-clock.mjs'), join(here, 'clip-step.mjs'), 'wasm', String(steps), String(warmup)], { VLALIGN_FUSED: '0' }),
-};
+// The comparison that matters, on each process's CPU clock (user + system time, one thread each):
+// on a shared machine wall time measures the scheduler, CPU time measures the work.
+const clock = ['--import', join(here, 'cpu-clock.mjs')];
+const stepArgs = ['wasm', String(steps), String(warmup)];
+for (const [task, script] of [['clip', 'clip-step.mjs'], ['caption', 'caption-step.mjs']]) {
+  results.cpuClock[task] = {
+    pytorch: { ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--task', task, '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: blasLabel },
+    'wasm plain': runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '0' }),
+    'wasm fused': runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1' }),
+    'wasm fused + native': runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', BENCH_NATIVE: '1' }),
+  };
+}
 results.data = runJson(process.execPath, [join(here, 'data-pipeline.mjs'), '512']);
 
 const fmt = (v, d = 1) => (typeof v === 'number' ? v.toFixed(d) : 'n/a');
+function printRows(title, rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  console.log(`\n${title}`);
+  for (const r of rows) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  '));
+}
 function printTable(title, runs) {
   const ref = runs.pytorch?.median_ms;
   const rows = [['run', 'median ms/step', 'min-max ms', 'x PyTorch', 'kernels/step', 'params']];
   for (const [name, r] of Object.entries(runs)) {
     if (r.error) rows.push([name, `failed: ${r.error.slice(0, 80)}`, '', '', '', '']);
-    else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas}, ${r.threads} thr)` : `tfjs ${name}${r.simd ? ' simd' : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
+    else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas}, ${r.threads} thr)` : `tfjs ${name}${r.simd ? ' simd' : ''}${r.native ? ` (${r.native})` : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  console.log(`\n${title}`);
-  for (const r of rows) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  '));
+  printRows(title, rows);
 }
+function printClockTable(title, runs) {
+  const ref = runs.pytorch?.median_ms;
+  const rows = [['run', 'median ms/step', 'min-max ms', 'x PyTorch', 'kernels/step', 'wasm heap MB', 'max RSS MB', 'params']];
+  for (const [name, r] of Object.entries(runs)) {
+    if (r.error) rows.push([name, `failed: ${r.error.slice(0, 80)}`, '', '', '', '', '', '']);
+    else {
+      const label = name === 'pytorch' ? `pytorch ${r.torch} + ${r.blas}` : `${name}${r.native ? ` (${r.native})` : ''}`;
+      rows.push([label, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', fmt(r.wasm_heap_mb, 0), fmt(r.max_rss_mb, 0), r.params]);
+    }
+  }
+  printRows(title, rows);
+}
+function paramCheck(a, b) {
+  return `parameter count check: PyTorch ${a}, tfjs ${b} -> ${a === b ? 'equal' : 'MISMATCH (the comparison is not like for like)'}`;
+}
+
+console.log(`steps: median of ${steps} after ${warmup} warm-up (BENCH_STEPS / BENCH_WARMUP)`);
 printTable('Tiny CLIP training step, wall clock (ViT 32x32/8, width 128, 2 layers, 4 heads, MLP 512; text 16 x 512 vocab; batch 32; AdamW)', results.clip);
-{
-  const a = results.clip.pytorch?.params;
-  const b = results.clip.wasm?.params;
-  console.log(`\nparameter count check: PyTorch ${a}, tfjs ${b} -> ${a === b ? 'equal' : 'MISMATCH (the comparison is not like for like)'}`);
-}
-printTable('Same step, process CPU time (one thread each; robust to a busy machine)', results.clipCpuClock);
+console.log(`\n${paramCheck(results.clip.pytorch?.params, results.clip.wasm?.params)}`);
+printClockTable('Tiny CLIP step, process CPU time, one thread each (robust to a busy machine)', results.cpuClock.clip);
+printClockTable('Tiny-VLM captioning step (ViT 64x64/8 + projector + causal LM, width 64, 2+2 layers, vocab 512; batch 16 x 32 tokens; AdamW), process CPU time, one thread each', results.cpuClock.caption);
+console.log(`\n${paramCheck(results.cpuClock.caption.pytorch?.params, results.cpuClock.caption['wasm fused']?.params)}`);
 if (results.data?.error) console.log(`\ndata pipeline failed: ${results.data.error}`);
 else {
   const wasm = results.clip.wasm?.median_ms;

@@ -296,6 +296,38 @@ napi_value SumLeadingFn(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// transpose(heap, xOff, outOff, shape: number[], perm: number[]) for 4-byte elements, rank 1..8.
+napi_value TransposeFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 5, "transpose")) return nullptr;
+  Heap heap;
+  size_t xOff, oOff;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "outOffset", &oOff)) return nullptr;
+  size_t shape[8], perm[8];
+  uint32_t rank = 0, rankP = 0;
+  bool isArr = false;
+  if (napi_is_array(env, a.v[3], &isArr) != napi_ok || !isArr || napi_get_array_length(env, a.v[3], &rank) != napi_ok || rank == 0 || rank > 8 ||
+      napi_is_array(env, a.v[4], &isArr) != napi_ok || !isArr || napi_get_array_length(env, a.v[4], &rankP) != napi_ok || rankP != rank)
+    return ThrowRange(env, "transpose: expected shape and perm arrays of the same rank 1..8"), nullptr;
+  bool seen[8] = {false, false, false, false, false, false, false, false};
+  size_t total = 1;
+  for (uint32_t d = 0; d < rank; d++) {
+    napi_value v;
+    napi_get_element(env, a.v[3], d, &v);
+    if (!GetIndex(env, v, "shape", &shape[d])) return nullptr;
+    napi_get_element(env, a.v[4], d, &v);
+    if (!GetIndex(env, v, "perm", &perm[d])) return nullptr;
+    if (perm[d] >= rank || seen[perm[d]]) return ThrowRange(env, "transpose: perm is not a permutation"), nullptr;
+    seen[perm[d]] = true;
+    if (!MulSize(total, shape[d], &total)) return ThrowRange(env, "transpose: size overflows"), nullptr;
+  }
+  const uint32_t* x = static_cast<const uint32_t*>(Span(env, heap, xOff, total, 4, "transpose x"));
+  uint32_t* out = x ? static_cast<uint32_t*>(Span(env, heap, oOff, total, 4, "transpose out")) : nullptr;
+  if (!out) return nullptr;
+  Transpose4(x, out, shape, perm, rank);
+  return Undefined(env);
+}
+
 // setThreads(n) -> the thread count now in force
 napi_value SetThreadsFn(napi_env env, napi_callback_info info) {
   Args a;
@@ -334,7 +366,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback cb;
   } fns[] = {{"sgemm", SgemmFn},         {"gelu", GeluFn},       {"geluGrad", GeluGradFn},     {"layerNorm", LayerNormFn}, {"layerNormGrad", LayerNormGradFn},
-             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn},
+             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn}, {"transpose", TransposeFn},
              {"info", InfoFn}};
   for (const auto& f : fns) {
     napi_value fn;

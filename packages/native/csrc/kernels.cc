@@ -79,21 +79,46 @@ void GeluGrad(const float* __restrict dy, const float* __restrict x, float* __re
 }
 
 namespace {
-inline void RowStats(const float* x, size_t d, double eps, double* mean, double* rstd) {
+// Sum of x[0..d) in float64 with 8 independent partial sums: no reassociation is needed to
+// vectorise it, so the result does not depend on compiler flags.
+VLALIGN_INLINE double SumF64(const float* __restrict x, size_t d) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 8 <= d; j += 8)
+    for (size_t u = 0; u < 8; u++) part[u] += x[j + u];
   double s = 0;
-  for (size_t j = 0; j < d; j++) s += x[j];
-  const double m = s / static_cast<double>(d);
-  double var = 0;
-  for (size_t j = 0; j < d; j++) {
-    const double c = x[j] - m;
-    var += c * c;
+  for (; j < d; j++) s += x[j];
+  for (size_t u = 0; u < 8; u++) s += part[u];
+  return s;
+}
+
+VLALIGN_INLINE double SquaredDeviationF64(const float* __restrict x, size_t d, double mean) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 8 <= d; j += 8)
+    for (size_t u = 0; u < 8; u++) {
+      const double c = x[j + u] - mean;
+      part[u] += c * c;
+    }
+  double s = 0;
+  for (; j < d; j++) {
+    const double c = x[j] - mean;
+    s += c * c;
   }
+  for (size_t u = 0; u < 8; u++) s += part[u];
+  return s;
+}
+
+// Per-row mean and 1/sqrt(var + eps), two passes in float64 (no E[x^2] - E[x]^2 cancellation).
+VLALIGN_INLINE void RowStats(const float* x, size_t d, double eps, double* mean, double* rstd) {
+  const double m = SumF64(x, d) / static_cast<double>(d);
   *mean = m;
-  *rstd = 1.0 / std::sqrt(var / static_cast<double>(d) + eps);
+  *rstd = 1.0 / std::sqrt(SquaredDeviationF64(x, d, m) / static_cast<double>(d) + eps);
 }
 }  // namespace
 
-void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, size_t rows, size_t d, double eps) {
+VLALIGN_CLONES
+void LayerNorm(const float* __restrict x, const float* __restrict gamma, const float* __restrict beta, float* __restrict y, size_t rows, size_t d, double eps) {
   for (size_t r = 0; r < rows; r++) {
     const float* xr = x + r * d;
     float* yr = y + r * d;
@@ -105,29 +130,48 @@ void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, 
   }
 }
 
-void LayerNormGrad(const float* dy, const float* x, const float* gamma, float* dx, float* dgamma, float* dbeta, size_t rows, size_t d, double eps) {
-  std::vector<double> dg(d, 0.0), db(d, 0.0);
-  std::vector<float> xh(d);
+VLALIGN_CLONES
+void LayerNormGrad(const float* __restrict dy, const float* __restrict x, const float* __restrict gamma, float* __restrict dx, float* __restrict dgamma, float* __restrict dbeta, size_t rows,
+                   size_t d, double eps) {
+  std::vector<double> dgv(d, 0.0), dbv(d, 0.0);
+  std::vector<float> xhv(d), gv(d);
+  double* __restrict dg = dgv.data();
+  double* __restrict db = dbv.data();
+  float* __restrict xh = xhv.data();
+  float* __restrict g = gv.data();
   for (size_t r = 0; r < rows; r++) {
     const float* xr = x + r * d;
     const float* dyr = dy + r * d;
     float* dxr = dx + r * d;
     double mean, rstd;
     RowStats(xr, d, eps, &mean, &rstd);
-    double sg = 0, sgx = 0;
+    const float m = static_cast<float>(mean);
+    const float s = static_cast<float>(rstd);
     for (size_t j = 0; j < d; j++) {
-      const double h = (xr[j] - mean) * rstd;
-      xh[j] = static_cast<float>(h);
-      const double g = static_cast<double>(dyr[j]) * gamma[j];
-      sg += g;
-      sgx += g * h;
-      dg[j] += dyr[j] * h;
+      xh[j] = (xr[j] - m) * s;
+      g[j] = dyr[j] * gamma[j];
+      dg[j] += static_cast<double>(dyr[j]) * xh[j];
       db[j] += dyr[j];
     }
-    const float msg = static_cast<float>(sg / static_cast<double>(d));
-    const float msgx = static_cast<float>(sgx / static_cast<double>(d));
-    const float s = static_cast<float>(rstd);
-    for (size_t j = 0; j < d; j++) dxr[j] = s * (dyr[j] * gamma[j] - msg - xh[j] * msgx);
+    double sg[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sgx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= d; j += 8)
+      for (size_t u = 0; u < 8; u++) {
+        sg[u] += g[j + u];
+        sgx[u] += static_cast<double>(g[j + u]) * xh[j + u];
+      }
+    double tg = 0, tgx = 0;
+    for (; j < d; j++) {
+      tg += g[j];
+      tgx += static_cast<double>(g[j]) * xh[j];
+    }
+    for (size_t u = 0; u < 8; u++) {
+      tg += sg[u];
+      tgx += sgx[u];
+    }
+    const float msg = static_cast<float>(tg / static_cast<double>(d));
+    const float msgx = static_cast<float>(tgx / static_cast<double>(d));
+    for (size_t k = 0; k < d; k++) dxr[k] = s * (g[k] - msg - xh[k] * msgx);
   }
   for (size_t j = 0; j < d; j++) {
     dgamma[j] = static_cast<float>(dg[j]);
@@ -169,6 +213,40 @@ void SegmentSum(const float* x, const int32_t* ids, float* out, size_t count, si
     const float* src = x + i * inner;
     float* dst = out + static_cast<size_t>(s) * inner;
     for (size_t j = 0; j < inner; j++) dst[j] += src[j];
+  }
+}
+
+void Transpose4(const uint32_t* x, uint32_t* out, const size_t* shape, const size_t* perm, size_t rank) {
+  size_t inStride[8], outShape[8], step[8], idx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t total = 1;
+  for (size_t d = rank; d-- > 0;) {
+    inStride[d] = total;
+    total *= shape[d];
+  }
+  if (total == 0) return;
+  for (size_t d = 0; d < rank; d++) {
+    outShape[d] = shape[perm[d]];
+    step[d] = inStride[perm[d]];  // input elements per step along output axis d
+  }
+  // Copy whole rows when the last axis is unchanged; else one element at a time.
+  const bool rowsCopy = perm[rank - 1] == rank - 1;
+  const size_t run = rowsCopy ? outShape[rank - 1] : 1;
+  const size_t outer = rowsCopy ? rank - 1 : rank;
+  size_t src = 0;
+  for (size_t o = 0; o < total; o += run) {
+    if (rowsCopy)
+      std::memcpy(out + o, x + src, run * sizeof(uint32_t));
+    else
+      out[o] = x[src];
+    // Advance the output multi-index over the first `outer` axes, updating the input offset.
+    for (size_t d = outer; d-- > 0;) {
+      if (++idx[d] < outShape[d]) {
+        src += step[d];
+        break;
+      }
+      src -= step[d] * (outShape[d] - 1);
+      idx[d] = 0;
+    }
   }
 }
 

@@ -34,6 +34,12 @@ int64_t GatherRows(const uint8_t* x, const int32_t* indices, uint8_t* out, size_
 /** out[s] = sum of x[i] over i with ids[i] == s; ids outside [0, segments) are skipped. out is [segments, inner]. */
 void SegmentSum(const float* x, const int32_t* ids, float* out, size_t count, size_t segments, size_t inner);
 
+/**
+ * out = x.transpose(perm) for 4-byte elements, rank <= 8. When the last axis stays last, rows of
+ * shape[last] elements are copied whole.
+ */
+void Transpose4(const uint32_t* x, uint32_t* out, const size_t* shape, const size_t* perm, size_t rank);
+
 /** out[j] = sum_i x[i, j] over `outer` rows of `inner`, accumulated in float64. */
 void SumLeading(const float* x, float* out, size_t outer, size_t inner);
 

@@ -11,7 +11,7 @@
 // Environment: VLALIGN_NATIVE_BLAS=auto|openblas|accelerate|none, VLALIGN_OPENBLAS_DIR,
 // VLALIGN_NATIVE_SKIP_BUILD=1 (do nothing), npm_config_nodedir (Node headers folder).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,15 @@ function newestSource() {
 function upToDate() {
   if (!existsSync(addon)) return false;
   if (args.has('--if-missing')) return true;
-  return statSync(addon).mtimeMs >= newestSource();
+  if (statSync(addon).mtimeMs < newestSource()) return false;
+  // A BLAS installed since the last build (or one that went away) means a rebuild.
+  let built;
+  try {
+    built = JSON.parse(readFileSync(join(pkg, 'build', 'vlalign-build.json'), 'utf8')).gemm;
+  } catch {
+    return false;
+  }
+  return built === (findBlas()?.kind ?? 'fallback');
 }
 
 /** How to run node-gyp: this package's devDependency, the one npm/pnpm bundle, or one on PATH. */

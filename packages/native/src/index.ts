@@ -7,3 +7,4 @@
  */
 export { enableNative, disableNative, nativeStatus, type NativeStatus } from './enable-native.js';
 export type { NativeOptions } from './native-options.js';
+export { openblasCoreHint } from './openblas-core.js';

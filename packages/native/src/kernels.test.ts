@@ -3,6 +3,7 @@ import { fusedAdamWUpdate, fusedGelu, fusedLayerNorm, tf } from '@vlalign/core';
 import { referenceMatMul } from './kernels/matmul.js';
 import { randomInts, randomTensor } from './random-tensor.js';
 import { relDiff } from './self-test.js';
+import { enableNative } from './enable-native.js';
 import { addonBuilt, nativeStatus, setUpNative, take, withoutNative } from './testing/native-harness.js';
 
 /** Runs `op` with native kernels on and off and returns both results. */
@@ -23,7 +24,7 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
   it('is active with every kernel replaced and a passing self-test', () => {
     const s = nativeStatus();
     expect(s.active).toBe(true);
-    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'GatherV2', 'UnsortedSegmentSum', 'Sum']));
+    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose']));
     expect(s.selfTest!.worstRelDiff).toBeLessThan(1e-5);
   });
 
@@ -127,5 +128,36 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
     const { native, plain } = await bothWays(op);
     expectClose(native, plain, 1e-6);
     tf.dispose(x);
+  });
+
+  it('Transpose of float and int tensors, rank 1 to 6', async () => {
+    const x4 = randomTensor([3, 5, 4, 7], 19);
+    const x6 = randomTensor([2, 3, 1, 4, 2, 3], 20);
+    const xi = tf.cast(tf.mul(randomTensor([6, 9], 21), 50), 'int32');
+    const op = () => [
+      tf.transpose(randomTensor([11], 22)),
+      tf.transpose(x4, [0, 2, 1, 3]),
+      tf.transpose(x4, [0, 2, 3, 1]),
+      tf.transpose(x4, [3, 2, 1, 0]),
+      tf.transpose(x6, [5, 0, 4, 1, 3, 2]),
+      tf.transpose(x6, [1, 0, 2, 3, 4, 5]),
+      tf.cast(tf.transpose(xi), 'float32'),
+    ];
+    const { native, plain } = await bothWays(op);
+    expectClose(native, plain, 0);
+    tf.dispose([x4, x6, xi]);
+  });
+
+  it('GEMM on two threads gives the same product', async () => {
+    expect((await enableNative({ threads: 2 })).threads).toBe(2);
+    try {
+      const a = randomTensor([300, 200], 23);
+      const b = randomTensor([260, 200], 24);
+      const [out] = take(tf.matMul(a, b, false, true));
+      expectClose([out], [referenceMatMul(a, b, false, true)], 1e-5);
+      tf.dispose([a, b]);
+    } finally {
+      await enableNative({ threads: 1 });
+    }
   });
 });

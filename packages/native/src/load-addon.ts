@@ -15,11 +15,12 @@ export interface NativeAddon {
   gather(heap: ArrayBuffer, xOff: number, indicesOff: number, outOff: number, count: number, rows: number, innerBytes: number): void;
   segmentSum(heap: ArrayBuffer, xOff: number, idsOff: number, outOff: number, count: number, segments: number, inner: number): void;
   sumLeading(heap: ArrayBuffer, xOff: number, outOff: number, outer: number, inner: number): void;
+  transpose(heap: ArrayBuffer, xOff: number, outOff: number, shape: number[], perm: number[]): void;
   setThreads(threads: number): number;
   info(): { gemm: 'openblas' | 'accelerate' | 'fallback'; threads: number; napiVersion: number; blasCore?: string };
 }
 
-const REQUIRED: (keyof NativeAddon)[] = ['sgemm', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'adamw', 'gather', 'segmentSum', 'sumLeading', 'setThreads', 'info'];
+const REQUIRED: (keyof NativeAddon)[] = ['sgemm', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'adamw', 'gather', 'segmentSum', 'sumLeading', 'transpose', 'setThreads', 'info'];
 
 /** The package folder (dist/ and src/ both sit one level below it). */
 export function packageRoot(): string {

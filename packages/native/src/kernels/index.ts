@@ -1,6 +1,7 @@
 import { adamWKernel, geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused.js';
 import { gatherKernel, segmentSumKernel, sumKernel } from './gather.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
+import { transposeKernel } from './transpose.js';
 import type { NativeKernelSpec } from './types.js';
 
 /** Every kernel @vlalign/native can replace on the wasm backend, in registration order. */
@@ -15,6 +16,7 @@ export const NATIVE_KERNELS: readonly NativeKernelSpec[] = [
   gatherKernel,
   segmentSumKernel,
   sumKernel,
+  transposeKernel,
 ];
 
 export type { NativeKernelSpec, SelfTestCase } from './types.js';
