@@ -149,6 +149,39 @@ napi_value GeluFn(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// exp(heap, xOff, yOff, n)
+napi_value ExpFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 4, "exp")) return nullptr;
+  Heap heap;
+  size_t xOff, yOff, n;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "yOffset", &yOff) || !GetIndex(env, a.v[3], "n", &n)) return nullptr;
+  const float* x = F32(env, heap, xOff, n, "exp x");
+  float* y = x ? F32(env, heap, yOff, n, "exp y") : nullptr;
+  if (!y) return nullptr;
+  FlushDenormals scope;
+  Exp(x, y, n);
+  return Undefined(env);
+}
+
+// softmax(heap, xOff, yOff, rows, d)
+napi_value SoftmaxFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 5, "softmax")) return nullptr;
+  Heap heap;
+  size_t xOff, yOff, rows, d, n;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "yOffset", &yOff) || !GetIndex(env, a.v[3], "rows", &rows) ||
+      !GetIndex(env, a.v[4], "d", &d))
+    return nullptr;
+  if (d == 0 || !MulSize(rows, d, &n)) return ThrowRange(env, "softmax: bad rows/d"), nullptr;
+  const float* x = F32(env, heap, xOff, n, "softmax x");
+  float* y = x ? F32(env, heap, yOff, n, "softmax y") : nullptr;
+  if (!y) return nullptr;
+  FlushDenormals scope;
+  Softmax(x, y, rows, d);
+  return Undefined(env);
+}
+
 // geluGrad(heap, dyOff, xOff, dxOff, n)
 napi_value GeluGradFn(napi_env env, napi_callback_info info) {
   Args a;
@@ -366,7 +399,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback cb;
   } fns[] = {{"sgemm", SgemmFn},         {"gelu", GeluFn},       {"geluGrad", GeluGradFn},     {"layerNorm", LayerNormFn}, {"layerNormGrad", LayerNormGradFn},
-             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn}, {"transpose", TransposeFn},
+             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn}, {"transpose", TransposeFn}, {"exp", ExpFn}, {"softmax", SoftmaxFn},
              {"info", InfoFn}};
   for (const auto& f : fns) {
     napi_value fn;

@@ -50,7 +50,65 @@ VLALIGN_INLINE float ExpNonPositive(float x) {
   return p * scale;
 }
 
+// exp(x) over the whole float range, branch-free: inf above 88.72, 0 below -87.34 (where results
+// would be subnormal), NaN kept. 2^n is applied as two normal halves so n may reach 128.
+VLALIGN_INLINE float ExpF(float x) {
+  const float c = x > 88.7228f ? 88.7228f : (x < -87.3365f ? -87.3365f : x);
+  const float magic = 12582912.0f;
+  const float n = (c * 1.44269504088896341f + magic) - magic;
+  const float r = c - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t ni = static_cast<int32_t>(n);
+  const int32_t half = ni / 2;
+  const int32_t b1 = (half + 127) << 23, b2 = (ni - half + 127) << 23;
+  float s1, s2;
+  std::memcpy(&s1, &b1, sizeof s1);
+  std::memcpy(&s2, &b2, sizeof s2);
+  float y = p * s1 * s2;
+  y = x > 88.7228f ? __builtin_inff() : y;
+  y = x < -87.3365f ? 0.0f : y;
+  return x != x ? x : y;
+}
+
 }  // namespace
+
+VLALIGN_CLONES
+void Exp(const float* __restrict x, float* __restrict y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = ExpF(x[i]);
+}
+
+VLALIGN_CLONES
+void Softmax(const float* __restrict x, float* __restrict y, size_t rows, size_t d) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * d;
+    float* yr = y + r * d;
+    float m = xr[0];
+    for (size_t j = 1; j < d; j++) m = xr[j] > m ? xr[j] : m;
+    float part[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 16 <= d; j += 16)
+      for (size_t u = 0; u < 16; u++) {
+        const float e = ExpF(xr[j + u] - m);
+        yr[j + u] = e;
+        part[u] += e;
+      }
+    float sum = 0;
+    for (; j < d; j++) {
+      const float e = ExpF(xr[j] - m);
+      yr[j] = e;
+      sum += e;
+    }
+    for (size_t u = 0; u < 16; u++) sum += part[u];
+    const float inv = 1.0f / sum;
+    for (size_t k = 0; k < d; k++) yr[k] *= inv;
+  }
+}
 
 VLALIGN_CLONES
 void Gelu(const float* __restrict x, float* __restrict y, size_t n) {

@@ -8,6 +8,11 @@
 
 namespace vlalign {
 
+/** y = exp(x), float32 polynomial (~1 ulp). */
+void Exp(const float* x, float* y, size_t n);
+/** Softmax over rows of d: y = exp(x - max) / sum. */
+void Softmax(const float* x, float* y, size_t rows, size_t d);
+
 /** y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 void Gelu(const float* x, float* y, size_t n);
 /** dx = dy * d gelu(x) / dx. */

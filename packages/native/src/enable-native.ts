@@ -58,7 +58,7 @@ function fail(reason: string, warn: boolean): NativeStatus {
  * Loads the native addon and registers its kernels on the tfjs **wasm** backend: zero-copy GEMM
  * (OpenBLAS/Accelerate `cblas_sgemm`, else a bundled kernel) for `BatchMatMul` and `_FusedMatMul`,
  * and native bodies for @vlalign/core's fused GELU, LayerNorm and AdamW kernels, `GatherV2`,
- * `UnsortedSegmentSum`, leading-axis `Sum` and `Transpose`. Every replaced kernel is then checked against the
+ * `UnsortedSegmentSum`, leading-axis `Sum`, `Transpose`, `Exp` and last-axis `Softmax`. Every replaced kernel is then checked against the
  * original on random shapes (transposes, broadcast batches, K = 0); any failure restores all the
  * originals, prints one warning and resolves to `{ active: false, reason }`. It never throws for an
  * unusable environment: a missing addon, another backend or `VLALIGN_NATIVE=0` give a status with a

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fusedAdamWUpdate, fusedGelu, fusedLayerNorm, tf } from '@vlalign/core';
+import { referenceSoftmax } from './kernels/elementwise.js';
 import { referenceMatMul } from './kernels/matmul.js';
 import { randomInts, randomTensor } from './random-tensor.js';
 import { relDiff } from './self-test.js';
@@ -24,7 +25,7 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
   it('is active with every kernel replaced and a passing self-test', () => {
     const s = nativeStatus();
     expect(s.active).toBe(true);
-    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose']));
+    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose', 'Exp', 'Softmax']));
     expect(s.selfTest!.worstRelDiff).toBeLessThan(1e-5);
   });
 
@@ -159,5 +160,24 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
     } finally {
       await enableNative({ threads: 1 });
     }
+  });
+
+  it('Exp (whole float range, inf, NaN) and last-axis Softmax', async () => {
+    const x = randomTensor([7, 96], 25, 12);
+    const wide = tf.tensor1d([-200, -87.5, -87, -20, -1e-3, 0, 1e-3, 1, 20, 88, 88.7, 89, 200, NaN]);
+    const op = () => [tf.exp(x), tf.exp(wide), tf.softmax(x), tf.softmax(tf.reshape(x, [7, 4, 24]))];
+    const { native, plain } = await bothWays(op);
+    expectClose(native.slice(2), [referenceSoftmax(x), referenceSoftmax(tf.reshape(x, [7, 4, 24]))], 1e-6);
+    expectClose(native.slice(2), plain.slice(2), 1e-4);
+    expectClose([native[0]], [plain[0]], 1e-6);
+    native[1].forEach((v, i) => {
+      const want = plain[1][i];
+      if (Number.isNaN(want)) expect(v).toBeNaN();
+      else if (!Number.isFinite(want)) expect(v).toBe(want);
+      // Subnormal results (below 1.2e-38) are flushed to zero by the native kernels.
+      else if (want < 1.2e-38) expect(v === 0 || v === want).toBe(true);
+      else expect(Math.abs(v - want) / want).toBeLessThan(1e-6);
+    });
+    tf.dispose([x, wide]);
   });
 });

@@ -16,11 +16,13 @@ export interface NativeAddon {
   segmentSum(heap: ArrayBuffer, xOff: number, idsOff: number, outOff: number, count: number, segments: number, inner: number): void;
   sumLeading(heap: ArrayBuffer, xOff: number, outOff: number, outer: number, inner: number): void;
   transpose(heap: ArrayBuffer, xOff: number, outOff: number, shape: number[], perm: number[]): void;
+  exp(heap: ArrayBuffer, xOff: number, yOff: number, n: number): void;
+  softmax(heap: ArrayBuffer, xOff: number, yOff: number, rows: number, d: number): void;
   setThreads(threads: number): number;
   info(): { gemm: 'openblas' | 'accelerate' | 'fallback'; threads: number; napiVersion: number; blasCore?: string };
 }
 
-const REQUIRED: (keyof NativeAddon)[] = ['sgemm', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'adamw', 'gather', 'segmentSum', 'sumLeading', 'transpose', 'setThreads', 'info'];
+const REQUIRED: (keyof NativeAddon)[] = ['sgemm', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'adamw', 'gather', 'segmentSum', 'sumLeading', 'transpose', 'exp', 'softmax', 'setThreads', 'info'];
 
 /** The package folder (dist/ and src/ both sit one level below it). */
 export function packageRoot(): string {

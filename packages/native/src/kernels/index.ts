@@ -1,3 +1,4 @@
+import { expKernel, softmaxKernel } from './elementwise.js';
 import { adamWKernel, geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused.js';
 import { gatherKernel, segmentSumKernel, sumKernel } from './gather.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
@@ -17,6 +18,8 @@ export const NATIVE_KERNELS: readonly NativeKernelSpec[] = [
   segmentSumKernel,
   sumKernel,
   transposeKernel,
+  expKernel,
+  softmaxKernel,
 ];
 
 export type { NativeKernelSpec, SelfTestCase } from './types.js';
