@@ -7,7 +7,8 @@
 //      PyTorch + OpenBLAS: ratios to PyTorch, kernel calls per step, peak memory;
 //   3. the data pipeline.
 //
-// Medians over timed steps after warm-up (BENCH_STEPS, BENCH_WARMUP); each run is its own process.
+// Medians over timed steps after warm-up (BENCH_STEPS, BENCH_WARMUP; BENCH_ROUNDS interleaved runs
+// of the CPU-time rows); each run is its own process.
 // Results are printed as tables and written to bench/out/results.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -76,13 +77,30 @@ for (const b of backends) {
 // on a shared machine wall time measures the scheduler, CPU time measures the work.
 const clock = ['--import', join(here, 'cpu-clock.mjs')];
 const stepArgs = ['wasm', String(steps), String(warmup)];
+// BENCH_ROUNDS > 1 runs every configuration that many times, interleaved, and keeps the median of
+// the run medians (the machine's load drifts; interleaving spreads it over all rows alike).
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const medianOf = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 for (const [task, script] of [['clip', 'clip-step.mjs'], ['caption', 'caption-step.mjs']]) {
-  results.cpuClock[task] = {
-    pytorch: { ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--task', task, '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: blasLabel },
-    'wasm plain': runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '0' }),
-    'wasm fused': runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1' }),
-    'wasm fused + native': runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', BENCH_NATIVE: '1' }),
+  const configs = {
+    pytorch: () => ({ ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--task', task, '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: blasLabel }),
+    'wasm plain': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '0' }),
+    'wasm fused': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1' }),
+    'wasm fused + native': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', BENCH_NATIVE: '1' }),
   };
+  const runs = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(configs)) runs[name].push(run());
+  results.cpuClock[task] = Object.fromEntries(
+    Object.entries(runs).map(([name, list]) => {
+      const ok = list.filter((x) => !x.error);
+      if (!ok.length) return [name, list[0]];
+      const meds = ok.map((x) => x.median_ms);
+      return [name, { ...ok[0], median_ms: medianOf(meds), run_medians: meds, min_ms: Math.min(...ok.map((x) => x.min_ms)), max_ms: Math.max(...ok.map((x) => x.max_ms)), max_rss_mb: Math.max(...ok.map((x) => x.max_rss_mb)) }];
+    }),
+  );
 }
 results.data = runJson(process.execPath, [join(here, 'data-pipeline.mjs'), '512']);
 
@@ -117,7 +135,7 @@ function paramCheck(a, b) {
   return `parameter count check: PyTorch ${a}, tfjs ${b} -> ${a === b ? 'equal' : 'MISMATCH (the comparison is not like for like)'}`;
 }
 
-console.log(`steps: median of ${steps} after ${warmup} warm-up (BENCH_STEPS / BENCH_WARMUP)`);
+console.log(`steps: median of ${steps} after ${warmup} warm-up (BENCH_STEPS / BENCH_WARMUP); CPU-clock rows: median of ${rounds} interleaved run${rounds > 1 ? 's' : ''} (BENCH_ROUNDS)`);
 printTable('Tiny CLIP training step, wall clock (ViT 32x32/8, width 128, 2 layers, 4 heads, MLP 512; text 16 x 512 vocab; batch 32; AdamW)', results.clip);
 console.log(`\n${paramCheck(results.clip.pytorch?.params, results.clip.wasm?.params)}`);
 printClockTable('Tiny CLIP step, process CPU time, one thread each (robust to a busy machine)', results.cpuClock.clip);
