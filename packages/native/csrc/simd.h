@@ -5,7 +5,8 @@
 // Elsewhere the macro is empty.
 #pragma once
 
-#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && !defined(VLALIGN_NO_CLONES)
+#if defined(__x86_64__) && defined(__linux__) && !defined(VLALIGN_NO_CLONES) && \
+    ((defined(__clang__) && __clang_major__ >= 14) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 6))
 #define VLALIGN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VLALIGN_CLONES
