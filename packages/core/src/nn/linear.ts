@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
 import { truncatedNormalInit, DEFAULT_INIT_STD } from './init.js';
+import { useFusedOps } from '../ops/fused-switch.js';
+import { fusedLinear } from '../ops/linear.js';
 
 /**
  * Extra information a linear layer may use to treat rows differently. Plain {@link Linear} ignores
@@ -39,6 +41,8 @@ export interface LinearOptions {
  * Parameters: `weight` `[in, out]` and, unless `bias: false`, `bias` `[out]` (no weight decay).
  * Inputs of any rank >= 2 (`[..., in] -> [..., out]`) are reshaped to 2-D for the product, because
  * tfjs's rank-3 x rank-2 matMul has a wrong gradient and a 2-D product is the fastest path anyway.
+ * With fused ops on (the default, see `setFusedOps`) the forward and backward are one kernel each,
+ * with no reshape calls.
  */
 export class Linear extends Module implements LinearLike {
   readonly inFeatures: number;
@@ -66,6 +70,7 @@ export class Linear extends Module implements LinearLike {
     if (x.rank < 2 || last !== this.inFeatures) {
       throw new Error(`Linear.forward: expected input [..., ${this.inFeatures}], got [${x.shape}]`);
     }
+    if (x.dtype === 'float32' && useFusedOps()) return fusedLinear(x, this.weight, this.bias);
     return tf.tidy(() => {
       const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
       // One fused kernel for product + bias; its gradient is a customGrad of plain matMuls.

@@ -7,6 +7,8 @@ import { AdamW } from '../optim/adamw.js';
 import { fusedAttention } from './attention.js';
 import { fusedGelu } from './gelu.js';
 import { fusedLayerNorm } from './layer-norm.js';
+import { fusedLinear } from './linear.js';
+import { Linear } from '../nn/linear.js';
 import { fusedFromEnv, fusedOpsEnabled, setFusedOps, useFusedOps } from './fused-switch.js';
 import { relDiff } from './testing-compare.js';
 
@@ -100,6 +102,44 @@ for (const backend of ['wasm', 'cpu'] as const) {
       });
     });
 
+    it('Linear: forward and gradients (x, w, bias) match tf.fused.matMul on 2-D views, with and without bias', () => {
+      for (const shape of [[6, 5], [2, 3, 5], [2, 2, 3, 5]]) {
+        for (const withBias of [true, false]) {
+          tf.tidy(() => {
+            const x = rnd(shape);
+            const w = rnd([5, 7]);
+            const bias = withBias ? rnd([7]) : undefined;
+            const dy = rnd([...shape.slice(0, -1), 7]);
+            const plain = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) => tf.reshape(tf.fused.matMul({ a: tf.reshape(a, [-1, 5]) as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb }), [...shape.slice(0, -1), 7]);
+            expect(relDiff(fusedLinear(x, w, bias), plain(x, w, bias))).toBeLessThan(TOL);
+            const args = withBias ? [x, w, bias!] : [x, w];
+            const f = (fn: typeof plain) => tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(fn(t[0], t[1], t[2]), dy)))(args);
+            const gf = f(fusedLinear);
+            const gp = f(plain);
+            expect(gf.length).toBe(args.length);
+            for (let i = 0; i < args.length; i++) expect(relDiff(gf[i], gp[i])).toBeLessThan(TOL);
+          });
+        }
+      }
+    });
+
+    it('Linear module: fused and plain paths give the same output and gradients', () => {
+      const lin = new Linear(5, 4, { seed: 3 });
+      tf.tidy(() => {
+        const x = rnd([2, 3, 5]);
+        const run = () => {
+          const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(lin.forward(x))), [lin.weight, lin.bias!]);
+          return [value, grads[lin.weight.name], grads[lin.bias!.name]];
+        };
+        const fused = run();
+        setFusedOps(false);
+        const plain = run();
+        setFusedOps(true);
+        for (let i = 0; i < 3; i++) expect(relDiff(fused[i], plain[i])).toBeLessThan(TOL);
+      });
+      lin.dispose();
+    });
+
     it('attention: forward and gradients (q, kT, v) match, with and without a mask bias', () => {
       for (const [b, h, t, s, dh] of [[2, 2, 5, 5, 4], [1, 3, 4, 7, 8]]) {
         for (const withBias of [false, true]) {
@@ -153,6 +193,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const count = () => {
         const before = tf.memory().numTensors;
         tf.dispose(tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(fusedGelu(fusedLayerNorm(a, gg, bb, 1e-5))))([x, g, b]));
+        // Only some of the gradients the Linear kernel computes are asked for here (not w's or bias's).
+        const w = tf.ones([8, 3]);
+        const wb = tf.zeros([3]);
+        tf.dispose(tf.grad((a: tf.Tensor) => tf.sum(fusedLinear(a, w, wb)))(x));
+        tf.dispose([w, wb]);
         return tf.memory().numTensors - before;
       };
       expect(count()).toBe(0);
