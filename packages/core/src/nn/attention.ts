@@ -5,7 +5,7 @@ import { Dropout } from './dropout.js';
 import { deriveSeed } from './seed.js';
 import { buildAttentionBias } from './attention-bias.js';
 import { useFusedOps } from '../ops/fused-switch.js';
-import { fusedAttention } from '../ops/attention.js';
+import { fusedAttention, fusedMultiHeadAttention } from '../ops/attention.js';
 
 /**
  * One attention layer's slot in a KV cache. The layer fills and updates it during incremental
@@ -114,6 +114,18 @@ export class MultiHeadAttention extends Module {
     const [b, t] = x.shape as [number, number, number];
     const h = this.heads;
     const dh = this.headDim;
+    const dropping = this.drop !== undefined && this.drop.training && this.drop.rate > 0;
+    if (!cache && !dropping && x.dtype === 'float32' && useFusedOps()) {
+      // One kernel from the projections to the merged heads (no head-split reshapes/transposes to record).
+      return tf.tidy(() => {
+        const src = cross ? context : x;
+        const srcCtx = cross ? undefined : ctx; // the visual mask describes x's rows, not the context's
+        const tk = src.shape[1] as number;
+        const bias = options.attentionBias ?? (options.causal || options.keyMask ? buildAttentionBias({ queryLength: t, keyLength: tk, causal: !cross && options.causal, keyMask: options.keyMask, pastLength: 0 }) : undefined);
+        const attended = fusedMultiHeadAttention(this.q_proj.forward(x, ctx), this.k_proj.forward(src, srcCtx), this.v_proj.forward(src, srcCtx), h, 1 / Math.sqrt(dh), bias);
+        return this.out_proj.forward(attended, ctx);
+      });
+    }
     return tf.tidy(() => {
       const q = tf.transpose(tf.reshape(tf.mul(this.q_proj.forward(x, ctx), 1 / Math.sqrt(dh)), [b, t, h, dh]), [0, 2, 1, 3]);
       let k: tf.Tensor4D;

@@ -1,26 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runKernel } from './heap-kernel.js';
+import { callKernel, disposeInfos, view, type KernelArgs } from './backend-calls.js';
 
 export const LINEAR_KERNEL = 'VlalignLinear';
 export const LINEAR_GRAD_KERNEL = 'VlalignLinearGrad';
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-interface DisposingBackend {
-  disposeData(dataId: unknown, force?: boolean): boolean;
-}
-
-/** The same data seen with another shape (no kernel call, no copy: the caller never disposes it). */
-const view = (t: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ dataId: t.dataId, shape, dtype: t.dtype });
-
-/**
- * Runs the backend's CURRENT kernel `name` (looked up per call, so kernels that replace it later,
- * e.g. @vlalign/native's GEMM, are used) directly, outside the engine: no tape node, no reshape calls.
- */
-function call(name: string, backendName: string, args: KernelArgs): tf.TensorInfo {
-  const k = tf.getKernel(name, backendName);
-  if (!k) throw new Error(`${LINEAR_KERNEL}: backend "${backendName}" has no ${name} kernel`);
-  return k.kernelFunc(args) as tf.TensorInfo;
-}
+const call = (name: string, backendName: string, args: KernelArgs): tf.TensorInfo => callKernel(LINEAR_KERNEL, name, backendName, args);
 
 function forwardKernel(backendName: string): tf.KernelFunc {
   return (args) => {
@@ -54,7 +39,7 @@ function gradKernel(backendName: string): tf.KernelFunc {
       outs.push(view(dw, [inF, outF]));
       if (hasBias) outs.push(call('Sum', backendName, { inputs: { x: view(dy, [rows, outF]) }, attrs: { axis: [0], keepDims: false }, backend }));
     } catch (err) {
-      for (const o of outs) (backend as unknown as DisposingBackend).disposeData(o.dataId, true);
+      disposeInfos(backend, outs);
       throw err;
     }
     return outs;
