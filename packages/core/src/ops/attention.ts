@@ -64,14 +64,15 @@ function headsAndProbs(backendName: string, args: KernelArgs) {
   const keep = (x: tf.TensorInfo) => (temps.push(x), x);
   try {
     const qh = keep(call('Transpose', { x: view(q, [b, t, h, dh]) }, { perm: [0, 2, 1, 3] })); // [B, H, T, dh]
-    const kT = keep(call('Transpose', { x: view(k, [b, s, h, dh]) }, { perm: [0, 2, 3, 1] })); // [B, H, dh, S]
+    // Keys in head layout too (a row-copy transpose; the products take the transpose flag).
+    const kh = keep(call('Transpose', { x: view(k, [b, s, h, dh]) }, { perm: [0, 2, 1, 3] })); // [B, H, S, dh]
     const vh = keep(call('Transpose', { x: view(v, [b, s, h, dh]) }, { perm: [0, 2, 1, 3] })); // [B, H, S, dh]
-    let scores = keep(call('BatchMatMul', { a: qh, b: kT }, { transposeA: false, transposeB: false }));
+    let scores = keep(call('BatchMatMul', { a: qh, b: kh }, { transposeA: false, transposeB: true }));
     const sv = valuesOf(backendName, backend, scores);
     for (let i = 0; i < sv.length; i++) sv[i] *= scale;
     if (bias) scores = keep(call('Add', { a: scores, b: bias }));
     const probs = keep(call('Softmax', { logits: scores }, { dim: 3 }));
-    return { call, temps, qh, kT, vh, probs, shape: { b, t, s, h, dh, d }, scale, backend };
+    return { call, temps, qh, kh, vh, probs, shape: { b, t, s, h, dh, d }, scale, backend };
   } catch (err) {
     disposeInfos(backend, temps);
     throw err;
@@ -94,7 +95,7 @@ function mhaForward(backendName: string): tf.KernelFunc {
 
 function mhaGrad(backendName: string): tf.KernelFunc {
   return (args) => {
-    const { call, temps, qh, kT, vh, probs, shape, scale, backend } = headsAndProbs(backendName, args);
+    const { call, temps, qh, kh, vh, probs, shape, scale, backend } = headsAndProbs(backendName, args);
     const { b, t, s, h, dh, d } = shape;
     const dy = (args.inputs as { dy: tf.TensorInfo }).dy;
     const keep = (x: tf.TensorInfo) => (temps.push(x), x);
@@ -111,7 +112,7 @@ function mhaGrad(backendName: string): tf.KernelFunc {
         for (let j = r; j < r + s; j++) dot += gv[j] * pv[j];
         for (let j = r; j < r + s; j++) gv[j] = scale * pv[j] * (gv[j] - dot);
       }
-      const dqh = keep(call('BatchMatMul', { a: dp, b: kT }, { transposeA: false, transposeB: true })); // [B, H, T, dh]
+      const dqh = keep(call('BatchMatMul', { a: dp, b: kh }, { transposeA: false, transposeB: false })); // [B, H, T, dh]
       const dkh = keep(call('BatchMatMul', { a: dp, b: qh }, { transposeA: true, transposeB: false })); // [B, H, S, dh]
       for (const [g, n] of [[dqh, t], [dkh, s], [dvh, s]] as const) outs.push(view(call('Transpose', { x: g }, { perm: [0, 2, 1, 3] }), [b, n, d]));
       return outs;
