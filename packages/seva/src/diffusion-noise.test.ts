@@ -48,6 +48,14 @@ describe.each(['wasm', 'cpu'] as const)('diffusionNoise (%s)', (backend) => {
     await initBackend(backend);
   });
 
+  it('reproduces with seed 0 (tfjs treats a raw 0 as unseeded)', () => {
+    const x0 = tf.zeros([1, 8, 8, 3]);
+    const a = diffusionNoise(x0, 500, { seed: 0 });
+    const b = diffusionNoise(x0, 500, { seed: 0 });
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x0, a, b]);
+  });
+
   it('is sqrt(abar) x0 + sqrt(1 - abar) eps with standard normal eps, reproducible by seed', () => {
     const before = tf.memory().numTensors;
     const x0 = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 1);

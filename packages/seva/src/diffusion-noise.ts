@@ -1,4 +1,4 @@
-import { tf } from '@vlalign/core';
+import { tf, tfSeed } from '@vlalign/core';
 import { checkImages, checkSeed } from './check-inputs.js';
 
 /** Defaults of the VCD / SeVa forward-diffusion schedule. */
@@ -86,7 +86,7 @@ export function diffusionNoise(images: tf.Tensor, t = 500, { seed, steps = DIFFU
   if (!Number.isInteger(t) || t < 0 || t >= steps) throw new Error(`${fn}: t must be an integer in [0, ${steps - 1}]; got ${t}`);
   const ab = alphaBar(t, betas);
   return tf.tidy(() => {
-    const eps = tf.randomNormal(images.shape, 0, 1, 'float32', seed);
+    const eps = tf.randomNormal(images.shape, 0, 1, 'float32', seed === undefined ? undefined : tfSeed(seed));
     return tf.add(tf.mul(tf.cast(images, 'float32'), Math.sqrt(ab)), tf.mul(eps, Math.sqrt(1 - ab))) as tf.Tensor4D;
   });
 }

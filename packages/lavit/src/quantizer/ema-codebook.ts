@@ -1,4 +1,4 @@
-import { Module, tf } from '@vlalign/core';
+import { Module, tf, tfSeed } from '@vlalign/core';
 import { normaliseRows, sphericalKMeans } from './spherical-kmeans.js';
 import { vectorQuantize, type VectorQuantizeResult } from './vector-quantize.js';
 
@@ -57,7 +57,7 @@ export class EmaCodebook extends Module {
     this.decay = decay;
     this.deadCodeSteps = options.deadCodeSteps ?? 100;
     const init = tf.tidy(() => {
-      const w = tf.randomNormal([size, dim], 0, 1, 'float32', options.seed ?? 0);
+      const w = tf.randomNormal([size, dim], 0, 1, 'float32', tfSeed(options.seed ?? 0));
       return tf.div(w, tf.maximum(tf.norm(w, 'euclidean', 1, true), 1e-12));
     });
     this.weight = this.registerParameter('weight', init, { frozen: true, noDecay: true });

@@ -1,4 +1,4 @@
-import { tf } from '@vlalign/core';
+import { tf, tfSeed } from '@vlalign/core';
 
 const straightThroughOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [soft, hard] = args as tf.Tensor[];
@@ -34,7 +34,7 @@ export interface GumbelKeep {
 export function hardGumbelKeep(logProbs: tf.Tensor3D, seed: number, tau = 1): GumbelKeep {
   const [b, n] = logProbs.shape;
   const noise = tf.tidy(() => {
-    const u = tf.randomUniform([b, n, 2], 1e-10, 1, 'float32', seed);
+    const u = tf.randomUniform([b, n, 2], 1e-10, 1, 'float32', tfSeed(seed));
     return tf.neg(tf.log(tf.neg(tf.log(u))));
   });
   const soft = tf.tidy(() => {

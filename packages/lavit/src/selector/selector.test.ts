@@ -4,6 +4,7 @@ import fixture from '../fixtures/lavit.fixture.json';
 import { keepRatioLoss } from './keep-ratio-loss.js';
 import { TokenSelector } from './token-selector.js';
 import { hardGumbelKeep } from './gumbel-straight-through.js';
+import { EmaCodebook } from '../quantizer/ema-codebook.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -83,5 +84,18 @@ describe('TokenSelector', () => {
     const g = tf.tidy(() => hardGumbelKeep(lp, 1).hardValues);
     expect(Array.from(g)).toEqual([1, 0]);
     lp.dispose();
+  });
+
+  it('hardGumbelKeep and EmaCodebook reproduce with seed 0 (tfjs treats a raw 0 as unseeded)', () => {
+    const lp = tf.tidy(() => tf.logSoftmax(tf.zeros([2, 64, 2])) as tf.Tensor3D);
+    const a = tf.tidy(() => hardGumbelKeep(lp, 0).hardValues);
+    const b = tf.tidy(() => hardGumbelKeep(lp, 0).hardValues);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    const c1 = new EmaCodebook(8, 4, { seed: 0 });
+    const c2 = new EmaCodebook(8, 4, { seed: 0 });
+    expect(Array.from(c2.weight.dataSync())).toEqual(Array.from(c1.weight.dataSync()));
+    tf.dispose([lp]);
+    c1.dispose();
+    c2.dispose();
   });
 });

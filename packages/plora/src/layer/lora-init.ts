@@ -1,4 +1,4 @@
-import { tf } from '@vlalign/core';
+import { tf, tfSeed } from '@vlalign/core';
 
 /**
  * LoRA scaling factor: `alpha / r`, or `alpha / sqrt(r)` with rank-stabilised LoRA (rsLoRA,
@@ -16,5 +16,5 @@ export function loraScaling(rank: number, alpha: number, useRsLoRA: boolean): nu
 export function kaimingUniformA(inFeatures: number, rank: number, seed: number): tf.Tensor2D {
   // gain = sqrt(2 / (1 + a^2)) = sqrt(1/3) for a = sqrt(5); bound = gain * sqrt(3 / fan_in).
   const bound = Math.sqrt(1 / 3) * Math.sqrt(3 / inFeatures);
-  return tf.randomUniform([inFeatures, rank], -bound, bound, 'float32', seed) as tf.Tensor2D;
+  return tf.randomUniform([inFeatures, rank], -bound, bound, 'float32', tfSeed(seed)) as tf.Tensor2D;
 }

@@ -69,4 +69,12 @@ describe('kaimingUniformA', () => {
     expect(Array.from(b.dataSync())).toEqual(Array.from(values));
     tf.dispose([a, b]);
   });
+
+  it('reproduces with seed 0 (tfjs treats a raw 0 as unseeded)', async () => {
+    await initBackend('wasm');
+    const a = kaimingUniformA(6, 16, 0);
+    const b = kaimingUniformA(6, 16, 0);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([a, b]);
+  });
 });
