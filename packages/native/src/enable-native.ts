@@ -1,3 +1,4 @@
+import * as vlalignCore from '@vlalign/core';
 import { fusedAdamWUpdate, fusedGelu, fusedLayerNorm, tf } from '@vlalign/core';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { loadAddon, type NativeAddon } from './load-addon.js';
@@ -36,6 +37,9 @@ function ensureCoreKernels(): void {
     tf.grad((t: tf.Tensor) => tf.sum(fusedGelu(t)))(x);
     tf.grad((t: tf.Tensor) => tf.sum(fusedLayerNorm(t, g, g, 1e-5)))(x);
     fusedAdamWUpdate(x, x, x, x, { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 1, bc2: 1, decay: 1 });
+    // An older core may lack the many-variable kernel; its spec is then skipped.
+    const many = (vlalignCore as { fusedAdamWUpdateMany?: typeof vlalignCore.fusedAdamWUpdateMany }).fusedAdamWUpdateMany;
+    if (typeof many === 'function') many([{ p: x, m: x, v: x, g: x, bc1: 1, bc2: 1, decay: 1 }], { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   });
 }
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fusedAdamWUpdate, fusedGelu, fusedLayerNorm, tf } from '@vlalign/core';
+import { fusedAdamWUpdate, fusedAdamWUpdateMany, fusedGelu, fusedLayerNorm, tf } from '@vlalign/core';
 import { referenceSoftmax } from './kernels/elementwise.js';
 import { referenceMatMul } from './kernels/matmul.js';
 import { randomInts, randomTensor } from './random-tensor.js';
@@ -25,7 +25,7 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
   it('is active with every kernel replaced and a passing self-test', () => {
     const s = nativeStatus();
     expect(s.active).toBe(true);
-    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose', 'Exp', 'Softmax']));
+    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'VlalignAdamWUpdateMany', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose', 'Exp', 'Softmax']));
     expect(s.selfTest!.worstRelDiff).toBeLessThan(1e-5);
   });
 
@@ -98,7 +98,19 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
     const m = randomTensor([4, 9, 40], 11, 0.01);
     const v = tf.abs(randomTensor([4, 9, 40], 12, 1e-3));
     const g = randomTensor([4, 9, 40], 13, 0.1);
-    const op = () => [fusedGelu(x), fusedLayerNorm(x, gamma, beta, 1e-5), ...fusedAdamWUpdate(x, m, v, g, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 0.1, bc2: 0.001, decay: 0.9999 })];
+    const hyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const op = () => [
+      fusedGelu(x),
+      fusedLayerNorm(x, gamma, beta, 1e-5),
+      ...fusedAdamWUpdate(x, m, v, g, { ...hyper, bc1: 0.1, bc2: 0.001, decay: 0.9999 }),
+      ...fusedAdamWUpdateMany(
+        [
+          { p: x, m, v, g, bc1: 0.1, bc2: 0.001, decay: 0.9999 },
+          { p: gamma, m: beta, v: tf.abs(beta), g: gamma, bc1: 0.2, bc2: 0.002, decay: 1 },
+        ],
+        hyper,
+      ).flat(),
+    ];
     const { native, plain } = await bothWays(op);
     expectClose(native, plain, 1e-5);
     // Two different implementations really ran (float32 native vs float64 JS arithmetic).

@@ -9,6 +9,7 @@ import { MultiHeadAttention } from '../nn/attention.js';
 import { fusedGelu } from './gelu.js';
 import { fusedLayerNorm } from './layer-norm.js';
 import { fusedLinear } from './linear.js';
+import { fusedAdamWUpdate, fusedAdamWUpdateMany } from './adamw-update.js';
 import { Linear } from '../nn/linear.js';
 import { fusedFromEnv, fusedOpsEnabled, setFusedOps, useFusedOps } from './fused-switch.js';
 import { relDiff } from './testing-compare.js';
@@ -236,6 +237,27 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const plain = run(false);
       expect(relDiff(fused[0], plain[0])).toBeLessThan(TOL);
       expect(relDiff(fused[1], plain[1])).toBeLessThan(TOL);
+    });
+
+    it('AdamW: one kernel for many variables equals one kernel per variable', () => {
+      tf.tidy(() => {
+        const items = [[5, 7], [7], [3, 2, 2]].map((shape, i) => ({
+          p: rnd(shape),
+          m: rnd(shape, 0.1),
+          v: tf.abs(rnd(shape, 0.01)),
+          g: rnd(shape),
+          bc1: 1 - 0.9 ** (i + 1),
+          bc2: 1 - 0.999 ** (i + 1),
+          decay: i === 1 ? 1 : 0.999,
+        }));
+        const hyper = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+        const many = fusedAdamWUpdateMany(items, hyper);
+        items.forEach((it, i) => {
+          const one = fusedAdamWUpdate(it.p, it.m, it.v, it.g, { ...hyper, bc1: it.bc1, bc2: it.bc2, decay: it.decay });
+          for (let j = 0; j < 3; j++) expect(Array.from(many[i][j].dataSync())).toEqual(Array.from(one[j].dataSync()));
+        });
+        expect(fusedAdamWUpdateMany([], hyper)).toEqual([]);
+      });
     });
 
     it('fused kernels leak no tensors under tf.grad', () => {

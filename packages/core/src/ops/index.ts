@@ -3,4 +3,4 @@ export { fusedGelu } from './gelu.js';
 export { fusedLayerNorm } from './layer-norm.js';
 export { fusedLinear } from './linear.js';
 export { fusedAttention, fusedMultiHeadAttention } from './attention.js';
-export { fusedAdamWUpdate, type AdamWUpdateAttrs } from './adamw-update.js';
+export { fusedAdamWUpdate, fusedAdamWUpdateMany, type AdamWUpdateAttrs, type AdamWManyItem } from './adamw-update.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isNoDecay } from '../nn/module.js';
 import { resolveGradients, type GradientsInput } from './gradients.js';
 import { useFusedOps } from '../ops/fused-switch.js';
-import { fusedAdamWUpdate } from '../ops/adamw-update.js';
+import { fusedAdamWUpdateMany, type AdamWManyItem } from '../ops/adamw-update.js';
 
 /** Options of {@link AdamW}; defaults follow `torch.optim.AdamW`. */
 export interface AdamWOptions {
@@ -96,6 +96,8 @@ export class AdamW {
   step(grads: GradientsInput, lr: number): void {
     if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW.step: lr must be a finite number >= 0; got ${lr}`);
     this.stepCount++;
+    const fused = useFusedOps();
+    const batch: (AdamWManyItem & { variable: tf.Variable; slot: SlotState })[] = [];
     for (const [v, g] of resolveGradients(grads, 'AdamW.step')) {
       if (!v.trainable) continue;
       if (g.shape.length !== v.shape.length || g.shape.some((d, i) => d !== v.shape[i])) {
@@ -106,13 +108,8 @@ export class AdamW {
       const bc1 = 1 - this.beta1 ** slot.step;
       const bc2 = 1 - this.beta2 ** slot.step;
       const decay = this.weightDecay > 0 && !this.noDecay(v) ? 1 - lr * this.weightDecay : 1;
-      if (v.dtype === 'float32' && g.dtype === 'float32' && useFusedOps()) {
-        // One kernel per variable instead of ~12 (see ops/adamw-update.ts).
-        const [p2, m2, s2] = fusedAdamWUpdate(v, slot.expAvg, slot.expAvgSq, g, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, bc1, bc2, decay });
-        v.assign(p2);
-        slot.expAvg.assign(m2);
-        slot.expAvgSq.assign(s2);
-        tf.dispose([p2, m2, s2]);
+      if (fused && v.dtype === 'float32' && g.dtype === 'float32') {
+        batch.push({ variable: v, slot, p: v, m: slot.expAvg, v: slot.expAvgSq, g, bc1, bc2, decay });
         continue;
       }
       tf.tidy(() => {
@@ -126,6 +123,15 @@ export class AdamW {
         slot.expAvgSq.assign(s);
       });
     }
+    // Every float32 variable in ONE kernel call (see ops/adamw-update.ts), then plain assigns.
+    const updated = fusedAdamWUpdateMany(batch, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps });
+    batch.forEach(({ variable, slot }, i) => {
+      const [p2, m2, s2] = updated[i];
+      variable.assign(p2);
+      slot.expAvg.assign(m2);
+      slot.expAvgSq.assign(s2);
+      tf.dispose([p2, m2, s2]);
+    });
   }
 
   private slot(v: tf.Variable): SlotState {

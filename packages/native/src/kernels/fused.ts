@@ -9,6 +9,7 @@ export const GELU_GRAD = 'VlalignGeluGrad';
 export const LAYER_NORM = 'VlalignLayerNorm';
 export const LAYER_NORM_GRAD = 'VlalignLayerNormGrad';
 export const ADAMW = 'VlalignAdamWUpdate';
+export const ADAMW_MANY = 'VlalignAdamWUpdateMany';
 
 type Infos = Record<string, tf.TensorInfo>;
 const allF32 = (...ts: (tf.TensorInfo | undefined)[]): boolean => ts.every((t) => t !== undefined && t.dtype === 'float32');
@@ -114,6 +115,61 @@ export const adamWKernel: NativeKernelSpec = {
       label: 'adamw',
       inputs: () => ({ p: randomTensor([13, 11], 41), m: randomTensor([13, 11], 42, 0.01), v: tf.abs(randomTensor([13, 11], 43, 0.001)), g: randomTensor([13, 11], 44, 0.1) }),
       attrs: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.999 ** 3, decay: 1 - 1e-3 * 0.01 },
+    },
+  ],
+};
+
+interface AdamWManyAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  bc1: number[];
+  bc2: number[];
+  decay: number[];
+}
+
+/** Fused AdamW update of every variable of a step in one kernel: [p0, m0, v0, p1, ...]. */
+export const adamWManyKernel: NativeKernelSpec = {
+  kernelName: ADAMW_MANY,
+  make: (addon, original) => (args) => {
+    const h = args.attrs as unknown as AdamWManyAttrs;
+    const ins = args.inputs as Infos;
+    const count = h.decay.length;
+    const groups: tf.TensorInfo[][] = [];
+    for (let i = 0; i < count; i++) {
+      const g = [ins[`p${i}`], ins[`m${i}`], ins[`v${i}`], ins[`g${i}`]];
+      const n = g[0] ? sizeOf(g[0].shape) : 0;
+      if (!allF32(...g) || g.some((t) => sizeOf(t.shape) !== n)) return original(args);
+      groups.push(g);
+    }
+    const backend = asWasm(args.backend);
+    // Every output first: malloc may grow (and detach) the heap.
+    const outs = groups.flatMap(([p]) => [backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32')]);
+    return withOutputs(backend, outs, () => {
+      const heap = heapOf(backend);
+      groups.forEach(([p, m, v, g], i) => {
+        const n = sizeOf(p.shape);
+        if (n === 0) return;
+        const [po, mo, vo] = outs.slice(3 * i, 3 * i + 3).map((o) => offsetOf(backend, o));
+        addon.adamw(heap, offsetOf(backend, p), offsetOf(backend, m), offsetOf(backend, v), offsetOf(backend, g), po, mo, vo, n, h.lr, h.beta1, h.beta2, h.eps, h.bc1[i], h.bc2[i], h.decay[i]);
+      });
+    });
+  },
+  selfTest: [
+    {
+      label: 'adamw many',
+      inputs: () => {
+        const out: Record<string, tf.Tensor> = {};
+        [[13, 11], [7], [0]].forEach((shape, i) => {
+          out[`p${i}`] = randomTensor(shape, 45 + i);
+          out[`m${i}`] = randomTensor(shape, 48 + i, 0.01);
+          out[`v${i}`] = tf.abs(randomTensor(shape, 51 + i, 0.001));
+          out[`g${i}`] = randomTensor(shape, 54 + i, 0.1);
+        });
+        return out;
+      },
+      attrs: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: [1 - 0.9 ** 3, 0.1, 0.1], bc2: [1 - 0.999 ** 3, 0.001, 0.001], decay: [1 - 1e-3 * 0.01, 1, 1] },
     },
   ],
 };

@@ -1,5 +1,5 @@
 import { expKernel, softmaxKernel } from './elementwise.js';
-import { adamWKernel, geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused.js';
+import { adamWKernel, adamWManyKernel, geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused.js';
 import { gatherKernel, segmentSumKernel, sumKernel } from './gather.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { transposeKernel } from './transpose.js';
@@ -14,6 +14,7 @@ export const NATIVE_KERNELS: readonly NativeKernelSpec[] = [
   layerNormKernel,
   layerNormGradKernel,
   adamWKernel,
+  adamWManyKernel,
   gatherKernel,
   segmentSumKernel,
   sumKernel,
