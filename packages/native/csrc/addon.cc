@@ -17,7 +17,7 @@
 namespace vlalign {
 namespace {
 
-constexpr size_t kMaxArgs = 16;
+constexpr size_t kMaxArgs = 20;
 
 struct Args {
   napi_value v[kMaxArgs];
@@ -179,6 +179,61 @@ napi_value SoftmaxFn(napi_env env, napi_callback_info info) {
   if (!y) return nullptr;
   FlushDenormals scope;
   Softmax(x, y, rows, d);
+  return Undefined(env);
+}
+
+// mha(heap, dyOff (-1: forward), qOff, kOff, vOff, biasOff (-1: none), biasSize, [bsB, bsH, bsT, bsS],
+//     outOff (forward: out; backward: dq), dkOff, dvOff, B, T, S, H, dh, scale)
+// Multi-head attention from the projections (see MhaForward/MhaBackward); q, dy, out/dq are
+// [B, T, H*dh], k, v, dk, dv are [B, S, H*dh], the bias is read at b*bsB + h*bsH + t*bsT + s*bsS.
+napi_value MhaFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 17, "mha")) return nullptr;
+  Heap heap;
+  int64_t dyOff, biasOff;
+  size_t qOff, kOff, vOff, biasSize, oOff, dkOff, dvOff, B, T, S, H, dh;
+  const int32_t* strides = nullptr;
+  double scale;
+  if (!GetHeap(env, a.v[0], &heap) || !GetInt(env, a.v[1], "dyOffset", &dyOff) || !GetIndex(env, a.v[2], "qOffset", &qOff) || !GetIndex(env, a.v[3], "kOffset", &kOff) ||
+      !GetIndex(env, a.v[4], "vOffset", &vOff) || !GetInt(env, a.v[5], "biasOffset", &biasOff) || !GetIndex(env, a.v[6], "biasSize", &biasSize) ||
+      !GetIndexArray(env, a.v[7], 4, "biasStrides", &strides) || !GetIndex(env, a.v[8], "outOffset", &oOff) || !GetIndex(env, a.v[9], "dkOffset", &dkOff) ||
+      !GetIndex(env, a.v[10], "dvOffset", &dvOff) || !GetIndex(env, a.v[11], "B", &B) || !GetIndex(env, a.v[12], "T", &T) || !GetIndex(env, a.v[13], "S", &S) ||
+      !GetIndex(env, a.v[14], "H", &H) || !GetIndex(env, a.v[15], "dh", &dh) || !GetDouble(env, a.v[16], "scale", &scale))
+    return nullptr;
+  size_t D, bt, bsz, nq, nk;
+  if (!MulSize(H, dh, &D) || !MulSize(B, T, &bt) || !MulSize(B, S, &bsz) || !MulSize(bt, D, &nq) || !MulSize(bsz, D, &nk)) return ThrowRange(env, "mha: sizes overflow"), nullptr;
+  if (!strides || strides[0] < 0 || strides[1] < 0 || strides[2] < 0 || strides[3] < 0) return ThrowRange(env, "mha: expected 4 non-negative bias strides"), nullptr;
+  if (nq == 0 || nk == 0) return Undefined(env);
+  const BiasStrides bs{static_cast<size_t>(strides[0]), static_cast<size_t>(strides[1]), static_cast<size_t>(strides[2]), static_cast<size_t>(strides[3])};
+  const float* bias = nullptr;
+  if (biasOff >= 0) {
+    // The largest element the strides reach must lie inside the bias.
+    const size_t dims[4] = {B, H, T, S}, st[4] = {bs.b, bs.h, bs.t, bs.s};
+    size_t last = 0;
+    for (int i = 0; i < 4; i++) {
+      size_t term;
+      if (!MulSize(dims[i] - 1, st[i], &term) || last + term < last) return ThrowRange(env, "mha: bias strides overflow"), nullptr;
+      last += term;
+    }
+    if (last >= biasSize) return ThrowRange(env, "mha: bias strides reach past the bias"), nullptr;
+    bias = F32(env, heap, static_cast<size_t>(biasOff), biasSize, "mha bias");
+    if (!bias) return nullptr;
+  }
+  const float* q = F32(env, heap, qOff, nq, "mha q");
+  const float* k = q ? F32(env, heap, kOff, nk, "mha k") : nullptr;
+  const float* v = k ? F32(env, heap, vOff, nk, "mha v") : nullptr;
+  float* out = v ? F32(env, heap, oOff, nq, "mha out") : nullptr;
+  if (!out) return nullptr;
+  FlushDenormals scope;
+  if (dyOff < 0) {
+    MhaForward(q, k, v, bias, bs, out, B, T, S, H, dh, static_cast<float>(scale));
+    return Undefined(env);
+  }
+  const float* dy = F32(env, heap, static_cast<size_t>(dyOff), nq, "mha dy");
+  float* dk = dy ? F32(env, heap, dkOff, nk, "mha dk") : nullptr;
+  float* dv = dk ? F32(env, heap, dvOff, nk, "mha dv") : nullptr;
+  if (!dv) return nullptr;
+  MhaBackward(dy, q, k, v, bias, bs, out, dk, dv, B, T, S, H, dh, static_cast<float>(scale));
   return Undefined(env);
 }
 
@@ -399,7 +454,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback cb;
   } fns[] = {{"sgemm", SgemmFn},         {"gelu", GeluFn},       {"geluGrad", GeluGradFn},     {"layerNorm", LayerNormFn}, {"layerNormGrad", LayerNormGradFn},
-             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn}, {"transpose", TransposeFn}, {"exp", ExpFn}, {"softmax", SoftmaxFn},
+             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn}, {"transpose", TransposeFn}, {"exp", ExpFn}, {"softmax", SoftmaxFn}, {"mha", MhaFn},
              {"info", InfoFn}};
   for (const auto& f : fns) {
     napi_value fn;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm.h"
 #include "simd.h"
 
 namespace vlalign {
@@ -317,6 +318,78 @@ void SumLeading(const float* __restrict x, float* __restrict out, size_t outer, 
     for (size_t j = 0; j < inner; j++) a[j] += row[j];
   }
   for (size_t j = 0; j < inner; j++) out[j] = static_cast<float>(a[j]);
+}
+
+namespace {
+
+// p[T, S] holds q k^T; makes it softmax(scale p + bias) row by row, in place (the order of core's
+// JS composite: scale, add the bias, then a max-subtracted softmax).
+VLALIGN_CLONES
+void ScaleBiasSoftmax(float* __restrict p, const float* bias, const BiasStrides& bs, size_t b, size_t h, size_t T, size_t S, float scale) {
+  for (size_t t = 0; t < T; t++) {
+    float* row = p + t * S;
+    if (bias) {
+      const float* br = bias + b * bs.b + h * bs.h + t * bs.t;
+      for (size_t j = 0; j < S; j++) row[j] = row[j] * scale + br[j * bs.s];
+    } else {
+      for (size_t j = 0; j < S; j++) row[j] *= scale;
+    }
+    float m = row[0];
+    for (size_t j = 1; j < S; j++) m = row[j] > m ? row[j] : m;
+    float sum = 0;
+    for (size_t j = 0; j < S; j++) {
+      const float e = ExpF(row[j] - m);
+      row[j] = e;
+      sum += e;
+    }
+    const float inv = 1.0f / sum;
+    for (size_t j = 0; j < S; j++) row[j] *= inv;
+  }
+}
+
+// ds = scale * p * (dp - rowsum(dp * p)), in place over dp[T, S].
+VLALIGN_CLONES
+void SoftmaxBackward(const float* __restrict p, float* __restrict dp, size_t T, size_t S, float scale) {
+  for (size_t t = 0; t < T; t++) {
+    const float* pr = p + t * S;
+    float* gr = dp + t * S;
+    float dot = 0;
+    for (size_t j = 0; j < S; j++) dot += gr[j] * pr[j];
+    for (size_t j = 0; j < S; j++) gr[j] = scale * pr[j] * (gr[j] - dot);
+  }
+}
+
+}  // namespace
+
+void MhaForward(const float* q, const float* k, const float* v, const float* bias, const BiasStrides& bs, float* out, size_t B, size_t T, size_t S, size_t H, size_t dh, float scale) {
+  const size_t D = H * dh;
+  std::vector<float> p(T * S);
+  for (size_t b = 0; b < B; b++)
+    for (size_t h = 0; h < H; h++) {
+      const float* qb = q + b * T * D + h * dh;
+      const float* kb = k + b * S * D + h * dh;
+      const float* vb = v + b * S * D + h * dh;
+      Sgemm(false, true, T, S, dh, qb, D, kb, D, p.data(), S, false);
+      ScaleBiasSoftmax(p.data(), bias, bs, b, h, T, S, scale);
+      Sgemm(false, false, T, dh, S, p.data(), S, vb, D, out + b * T * D + h * dh, D, false);
+    }
+}
+
+void MhaBackward(const float* dy, const float* q, const float* k, const float* v, const float* bias, const BiasStrides& bs, float* dq, float* dk, float* dv, size_t B, size_t T, size_t S, size_t H,
+                 size_t dh, float scale) {
+  const size_t D = H * dh;
+  std::vector<float> p(T * S), dp(T * S);
+  for (size_t b = 0; b < B; b++)
+    for (size_t h = 0; h < H; h++) {
+      const size_t qo = b * T * D + h * dh, ko = b * S * D + h * dh;
+      Sgemm(false, true, T, S, dh, q + qo, D, k + ko, D, p.data(), S, false);
+      ScaleBiasSoftmax(p.data(), bias, bs, b, h, T, S, scale);
+      Sgemm(true, false, S, dh, T, p.data(), S, dy + qo, D, dv + ko, D, false);       // dv = p^T dO
+      Sgemm(false, true, T, S, dh, dy + qo, D, v + ko, D, dp.data(), S, false);       // dp = dO v^T
+      SoftmaxBackward(p.data(), dp.data(), T, S, scale);                              // ds (scaled)
+      Sgemm(false, false, T, dh, S, dp.data(), S, k + ko, D, dq + qo, D, false);      // dq = ds k
+      Sgemm(true, false, S, dh, T, dp.data(), S, q + qo, D, dk + ko, D, false);       // dk = ds^T q
+    }
 }
 
 }  // namespace vlalign

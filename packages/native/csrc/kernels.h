@@ -48,4 +48,19 @@ void Transpose4(const uint32_t* x, uint32_t* out, const size_t* shape, const siz
 /** out[j] = sum_i x[i, j] over `outer` rows of `inner`, accumulated in float64. */
 void SumLeading(const float* x, float* out, size_t outer, size_t inner);
 
+/** Strides (elements) of an additive attention bias over [B, H, T, S]; 0 broadcasts an axis. */
+struct BiasStrides {
+  size_t b, h, t, s;
+};
+
+/**
+ * Multi-head attention from the projections, heads split by strides (no transposes):
+ * out[B, T, D] = merge_h(softmax(scale q_h k_h^T + bias) v_h), q [B, T, D], k and v [B, S, D],
+ * D = H * dh. `bias` may be null.
+ */
+void MhaForward(const float* q, const float* k, const float* v, const float* bias, const BiasStrides& bs, float* out, size_t B, size_t T, size_t S, size_t H, size_t dh, float scale);
+/** Its gradient: dq [B, T, D], dk and dv [B, S, D]; the probabilities are recomputed. */
+void MhaBackward(const float* dy, const float* q, const float* k, const float* v, const float* bias, const BiasStrides& bs, float* dq, float* dk, float* dv, size_t B, size_t T, size_t S, size_t H,
+                 size_t dh, float scale);
+
 }  // namespace vlalign

@@ -40,6 +40,12 @@ function ensureCoreKernels(): void {
     // An older core may lack the many-variable kernel; its spec is then skipped.
     const many = (vlalignCore as { fusedAdamWUpdateMany?: typeof vlalignCore.fusedAdamWUpdateMany }).fusedAdamWUpdateMany;
     if (typeof many === 'function') many([{ p: x, m: x, v: x, g: x, bc1: 1, bc2: 1, decay: 1 }], { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    const mha = (vlalignCore as { fusedMultiHeadAttention?: typeof vlalignCore.fusedMultiHeadAttention }).fusedMultiHeadAttention;
+    if (typeof mha === 'function') {
+      const q = tf.ones([1, 1, 2]);
+      tf.grad((t: tf.Tensor) => tf.sum(mha(t, q, q, 1, 1)))(q);
+      tf.grad((t: tf.Tensor) => tf.sum(mha(t, q, q, 1, 1, tf.zeros([1, 1, 1, 1]))))(q);
+    }
   });
 }
 

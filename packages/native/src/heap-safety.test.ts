@@ -61,6 +61,12 @@ describe.skipIf(!addonBuilt)('zero-copy heap access stays safe', () => {
     expect(() => addon.gather(heap, aOff, aOff, end, 4, 8, 32)).toThrow(/outside the wasm heap/);
     expect(() => addon.segmentSum(heap, aOff, aOff, end - 4, 8, 4, 8)).toThrow(/outside the wasm heap/);
     expect(() => addon.sumLeading(heap, aOff, end, 8, 8)).toThrow(/outside the wasm heap/);
+    // Attention: an output past the end, bias strides that reach past the bias, missing strides.
+    const z = new Int32Array(4);
+    expect(() => addon.mha!(heap, -1, aOff, aOff, aOff, -1, 0, z, end - 16, 0, 0, 1, 2, 2, 2, 4, 1)).toThrow(/outside the wasm heap/);
+    expect(() => addon.mha!(heap, -1, aOff, aOff, aOff, aOff, 3, new Int32Array([0, 0, 2, 1]), offsetOf(backend, canary), 0, 0, 1, 2, 2, 2, 4, 1)).toThrow(/bias strides reach past/);
+    expect(() => addon.mha!(heap, -1, aOff, aOff, aOff, aOff, 4, new Int32Array([0, 0, -2, 1]), offsetOf(backend, canary), 0, 0, 1, 2, 2, 2, 4, 1)).toThrow(/non-negative bias strides/);
+    expect(() => addon.mha!(heap, aOff, aOff, aOff, aOff, -1, 0, z, aOff, aOff, end - 4, 1, 2, 2, 2, 4, 1)).toThrow(/outside the wasm heap/);
     expect(() => addon.gelu(new Float32Array(4) as unknown as ArrayBuffer, 0, 0, 1)).toThrow(/expected the wasm heap ArrayBuffer/);
     expect(() => addon.gelu(heap, 0.5, 0, 1)).toThrow(/integer/);
     expect(Array.from(canary.dataSync())).toEqual(canaryBefore);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fusedAdamWUpdate, fusedAdamWUpdateMany, fusedGelu, fusedLayerNorm, tf } from '@vlalign/core';
+import { fusedAdamWUpdate, fusedAdamWUpdateMany, fusedGelu, fusedLayerNorm, fusedMultiHeadAttention, tf } from '@vlalign/core';
+import { biasStrides } from './kernels/attention.js';
 import { referenceSoftmax } from './kernels/elementwise.js';
 import { referenceMatMul } from './kernels/matmul.js';
 import { randomInts, randomTensor } from './random-tensor.js';
@@ -25,7 +26,7 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
   it('is active with every kernel replaced and a passing self-test', () => {
     const s = nativeStatus();
     expect(s.active).toBe(true);
-    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'VlalignAdamWUpdateMany', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose', 'Exp', 'Softmax']));
+    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'VlalignAdamWUpdateMany', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose', 'Exp', 'Softmax', 'VlalignMultiHeadAttention', 'VlalignMultiHeadAttentionBias', 'VlalignMultiHeadAttentionGrad']));
     expect(s.selfTest!.worstRelDiff).toBeLessThan(1e-5);
   });
 
@@ -116,6 +117,36 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
     // Two different implementations really ran (float32 native vs float64 JS arithmetic).
     expect(relDiff(native[0], plain[0])).toBeGreaterThan(0);
     tf.dispose([x, gamma, beta, m, v, g]);
+  });
+
+  it('multi-head attention from the projections: forward and gradients, with causal, key-mask and full biases', async () => {
+    const [b, t, s, h, dh] = [3, 6, 6, 4, 8];
+    const q = randomTensor([b, t, h * dh], 61);
+    const k = randomTensor([b, s, h * dh], 62);
+    const v = randomTensor([b, s, h * dh], 63);
+    const w = randomTensor([b, t, h * dh], 64);
+    const masks = [undefined, [1, 1, t, s], [b, 1, 1, s], [t, s], [b, h, t, s]].map((shape) => (shape ? tf.mul(tf.cast(tf.greater(randomTensor(shape, 65), 0.6), 'float32'), -1e9) : undefined));
+    for (const bias of masks) {
+      const op = () => {
+        const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => fusedMultiHeadAttention(a, c, d, h, 1 / Math.sqrt(dh), bias);
+        return [f(q, k, v), ...tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, c, d), w)))([q, k, v])];
+      };
+      const { native, plain } = await bothWays(op);
+      expectClose(native, plain, 1e-5);
+    }
+    // Cross-attention (S != T).
+    const k2 = randomTensor([b, 9, h * dh], 66);
+    const { native, plain } = await bothWays(() => [fusedMultiHeadAttention(q, k2, k2, h, 0.3), ...tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fusedMultiHeadAttention(a, c, c, h, 0.3), w)))([q, k2])]);
+    expectClose(native, plain, 1e-5);
+    tf.dispose([q, k, v, w, k2, ...masks.filter((m): m is tf.Tensor => m !== undefined)]);
+  });
+
+  it('attention bias strides: broadcast axes get stride 0, shapes that do not broadcast are refused', () => {
+    expect(Array.from(biasStrides([1, 1, 5, 7], [2, 3, 5, 7])!)).toEqual([0, 0, 7, 1]);
+    expect(Array.from(biasStrides([2, 1, 1, 7], [2, 3, 5, 7])!)).toEqual([7, 0, 0, 1]);
+    expect(Array.from(biasStrides([5, 7], [2, 3, 5, 7])!)).toEqual([0, 0, 7, 1]);
+    expect(biasStrides([2, 3, 4, 7], [2, 3, 5, 7])).toBeUndefined();
+    expect(biasStrides([1, 1, 1, 1, 7], [2, 3, 5, 7])).toBeUndefined();
   });
 
   it('gather on axis 0 (float and int tables) and its gradient UnsortedSegmentSum', async () => {

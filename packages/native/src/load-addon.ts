@@ -18,6 +18,11 @@ export interface NativeAddon {
   transpose(heap: ArrayBuffer, xOff: number, outOff: number, shape: number[], perm: number[]): void;
   exp(heap: ArrayBuffer, xOff: number, yOff: number, n: number): void;
   softmax(heap: ArrayBuffer, xOff: number, yOff: number, rows: number, d: number): void;
+  /**
+   * Multi-head attention from the projections (forward when dyOff is -1, else the gradient, written
+   * to outOff = dq, dkOff, dvOff). Optional: an addon built before it existed lacks it.
+   */
+  mha?(heap: ArrayBuffer, dyOff: number, qOff: number, kOff: number, vOff: number, biasOff: number, biasSize: number, biasStrides: Int32Array, outOff: number, dkOff: number, dvOff: number, b: number, t: number, s: number, h: number, dh: number, scale: number): void;
   setThreads(threads: number): number;
   info(): { gemm: 'openblas' | 'accelerate' | 'fallback'; threads: number; napiVersion: number; blasCore?: string };
 }

@@ -1,3 +1,4 @@
+import { mhaBiasKernel, mhaGradKernel, mhaKernel } from './attention.js';
 import { expKernel, softmaxKernel } from './elementwise.js';
 import { adamWKernel, adamWManyKernel, geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused.js';
 import { gatherKernel, segmentSumKernel, sumKernel } from './gather.js';
@@ -21,6 +22,9 @@ export const NATIVE_KERNELS: readonly NativeKernelSpec[] = [
   transposeKernel,
   expKernel,
   softmaxKernel,
+  mhaKernel,
+  mhaBiasKernel,
+  mhaGradKernel,
 ];
 
 export type { NativeKernelSpec, SelfTestCase } from './types.js';
