@@ -6,7 +6,8 @@
  * the same images per step:
  *   sft   continued supervised captioning (core's captioning plugin);
  *   scst  SCST with a CIDEr-D reward (document frequencies from the training references), greedy baseline;
- *   grpo  GRPO with an object-precision reward (+ CIDEr-D at a smaller weight, so captions stay captions).
+ *   grpo  GRPO with an object-precision reward (+ CIDEr-D at a smaller weight, so captions stay captions;
+ *         --grpo-reward precision drops the CIDEr-D term).
  * Each is then scored on held-out test images with greedy captions: CIDEr-D and CHAIR_i / CHAIR_s.
  * Reward curves come from each run's metrics.jsonl.
  *
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     'sft-steps': { type: 'string', default: '250' },
     'sft-batch': { type: 'string', default: '16' },
     arms: { type: 'string', default: 'sft,scst,grpo' },
+    // GRPO reward: 'precision+cider' (object precision + 0.2 x CIDEr-D) or 'precision' (object precision alone).
+    'grpo-reward': { type: 'string', default: 'precision+cider' },
     backend: { type: 'string' },
   },
 });
@@ -44,6 +47,7 @@ const generations = Number(args.generations);
 const lr = Number(args.lr);
 const evalSize = Number(args['eval-size']);
 const arms = args.arms.split(',');
+if (!['precision+cider', 'precision'].includes(args['grpo-reward'])) throw new Error(`--grpo-reward: precision+cider or precision, got ${args['grpo-reward']}`);
 mkdirSync(out, { recursive: true });
 
 const backend = await initBackend(args.backend);
@@ -98,7 +102,9 @@ const plugins = {
   grpo: () =>
     rl({
       algorithm: 'grpo', numGenerations: generations, maxNewTokens: 32, beta: 0.04,
-      rewards: [{ reward: objectPrecisionReward(), weight: 1 }, { reward: cider, weight: 0.2 }],
+      rewards: args['grpo-reward'] === 'precision'
+        ? [{ reward: objectPrecisionReward(), weight: 1 }]
+        : [{ reward: objectPrecisionReward(), weight: 1 }, { reward: cider, weight: 0.2 }],
     }),
 };
 
@@ -110,7 +116,7 @@ function readCurve(runDir) {
 
 const checkpoint = await sftCheckpoint();
 log(`starting from ${checkpoint}`);
-const results = { backend: backend.name, checkpoint, steps, batch, generations, lr, evalSize, seeds, baseline: null, runs: [] };
+const results = { backend: backend.name, command: `node packages/rl/bench/rl-vs-sft.mjs ${process.argv.slice(2).join(' ')}`, checkpoint, steps, batch, generations, lr, grpoReward: args['grpo-reward'], evalSize, seeds, arms, baseline: null, runs: [] };
 {
   const model = loadModel(checkpoint);
   results.baseline = await score(model);
