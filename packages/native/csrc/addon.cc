@@ -237,6 +237,24 @@ napi_value MhaFn(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// add(heap, aOff, bOff, outOff, n): out = a + b over n floats.
+napi_value AddFn(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!GetArgs(env, info, &a, 5, "add")) return nullptr;
+  Heap heap;
+  size_t aOff, bOff, oOff, n;
+  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "aOffset", &aOff) || !GetIndex(env, a.v[2], "bOffset", &bOff) || !GetIndex(env, a.v[3], "outOffset", &oOff) ||
+      !GetIndex(env, a.v[4], "n", &n))
+    return nullptr;
+  const float* x = F32(env, heap, aOff, n, "add a");
+  const float* y = x ? F32(env, heap, bOff, n, "add b") : nullptr;
+  float* out = y ? F32(env, heap, oOff, n, "add out") : nullptr;
+  if (!out) return nullptr;
+  FlushDenormals scope;
+  AddSame(x, y, out, n);
+  return Undefined(env);
+}
+
 // geluGrad(heap, dyOff, xOff, dxOff, n)
 napi_value GeluGradFn(napi_env env, napi_callback_info info) {
   Args a;
@@ -454,7 +472,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback cb;
   } fns[] = {{"sgemm", SgemmFn},         {"gelu", GeluFn},       {"geluGrad", GeluGradFn},     {"layerNorm", LayerNormFn}, {"layerNormGrad", LayerNormGradFn},
-             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn}, {"transpose", TransposeFn}, {"exp", ExpFn}, {"softmax", SoftmaxFn}, {"mha", MhaFn},
+             {"adamw", AdamWFn},       {"gather", GatherFn},   {"segmentSum", SegmentSumFn}, {"sumLeading", SumLeadingFn}, {"setThreads", SetThreadsFn}, {"transpose", TransposeFn}, {"exp", ExpFn}, {"softmax", SoftmaxFn}, {"mha", MhaFn}, {"add", AddFn},
              {"info", InfoFn}};
   for (const auto& f : fns) {
     napi_value fn;

@@ -392,4 +392,10 @@ void MhaBackward(const float* dy, const float* q, const float* k, const float* v
     }
 }
 
+VLALIGN_CLONES
+void AddSame(const float* a, const float* b, float* out, size_t n) {
+  // a, b and out may alias (x + x, or an output written over an input): no __restrict here.
+  for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
 }  // namespace vlalign

@@ -63,4 +63,7 @@ void MhaForward(const float* q, const float* k, const float* v, const float* bia
 void MhaBackward(const float* dy, const float* q, const float* k, const float* v, const float* bias, const BiasStrides& bs, float* dq, float* dk, float* dv, size_t B, size_t T, size_t S, size_t H,
                  size_t dh, float scale);
 
+/** out = a + b, element-wise over n floats (same shapes). */
+void AddSame(const float* a, const float* b, float* out, size_t n);
+
 }  // namespace vlalign

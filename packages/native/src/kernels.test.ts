@@ -26,7 +26,7 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
   it('is active with every kernel replaced and a passing self-test', () => {
     const s = nativeStatus();
     expect(s.active).toBe(true);
-    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'VlalignAdamWUpdateMany', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose', 'Exp', 'Softmax', 'VlalignMultiHeadAttention', 'VlalignMultiHeadAttentionBias', 'VlalignMultiHeadAttentionGrad']));
+    expect(s.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'VlalignGelu', 'VlalignGeluGrad', 'VlalignLayerNorm', 'VlalignLayerNormGrad', 'VlalignAdamWUpdate', 'VlalignAdamWUpdateMany', 'GatherV2', 'UnsortedSegmentSum', 'Sum', 'Transpose', 'Exp', 'Softmax', 'VlalignMultiHeadAttention', 'VlalignMultiHeadAttentionBias', 'VlalignMultiHeadAttentionGrad', 'Add']));
     expect(s.selfTest!.worstRelDiff).toBeLessThan(1e-5);
   });
 
@@ -139,6 +139,16 @@ describe.skipIf(!addonBuilt)('native kernels equal the plain wasm kernels', () =
     const { native, plain } = await bothWays(() => [fusedMultiHeadAttention(q, k2, k2, h, 0.3), ...tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fusedMultiHeadAttention(a, c, c, h, 0.3), w)))([q, k2])]);
     expectClose(native, plain, 1e-5);
     tf.dispose([q, k, v, w, k2, ...masks.filter((m): m is tf.Tensor => m !== undefined)]);
+  });
+
+  it('Add: same shapes natively (also x + x), broadcasts and int32 through the original kernel', async () => {
+    const a = randomTensor([5, 7, 9], 71);
+    const b = randomTensor([5, 7, 9], 72);
+    const row = randomTensor([9], 73);
+    const ints = randomInts([4, 6], 100, 74);
+    const { native, plain } = await bothWays(() => [tf.add(a, b), tf.add(a, a), tf.add(a, row), tf.cast(tf.add(ints, ints), 'float32')]);
+    expectClose(native, plain, 0);
+    tf.dispose([a, b, row, ints]);
   });
 
   it('attention bias strides: broadcast axes get stride 0, shapes that do not broadcast are refused', () => {

@@ -22,6 +22,8 @@ export interface NativeAddon {
    * Multi-head attention from the projections (forward when dyOff is -1, else the gradient, written
    * to outOff = dq, dkOff, dvOff). Optional: an addon built before it existed lacks it.
    */
+  /** out = a + b over n floats. Optional (newer than the first addon). */
+  add?(heap: ArrayBuffer, aOff: number, bOff: number, outOff: number, n: number): void;
   mha?(heap: ArrayBuffer, dyOff: number, qOff: number, kOff: number, vOff: number, biasOff: number, biasSize: number, biasStrides: Int32Array, outOff: number, dkOff: number, dvOff: number, b: number, t: number, s: number, h: number, dh: number, scale: number): void;
   setThreads(threads: number): number;
   info(): { gemm: 'openblas' | 'accelerate' | 'fallback'; threads: number; napiVersion: number; blasCore?: string };

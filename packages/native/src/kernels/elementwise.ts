@@ -58,3 +58,21 @@ export const softmaxKernel: NativeKernelSpec = {
     { label: 'softmax rows of 5', inputs: () => ({ logits: randomTensor([13, 5], 94, 30) }), attrs: { dim: -1 }, expected: ({ logits }) => [referenceSoftmax(logits)] },
   ],
 };
+
+/** Add of two float32 tensors of the same shape (residual streams, gradient accumulation); broadcasts keep the original kernel. */
+export const addKernel: NativeKernelSpec = {
+  kernelName: 'Add',
+  make: (addon, original) => (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (!addon.add || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) return original(args);
+    const backend = asWasm(args.backend);
+    const y = backend.makeOutput(a.shape, 'float32');
+    const n = sizeOf(a.shape);
+    if (n === 0) return y;
+    return withOutputs(backend, [y], () => addon.add!(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, y), n))[0];
+  },
+  selfTest: [
+    { label: 'add', inputs: () => ({ a: randomTensor([37, 41], 93), b: randomTensor([37, 41], 94) }) },
+    { label: 'add broadcast (original kernel)', inputs: () => ({ a: randomTensor([7, 5], 95), b: randomTensor([5], 96) }) },
+  ],
+};

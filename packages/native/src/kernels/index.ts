@@ -1,5 +1,5 @@
 import { mhaBiasKernel, mhaGradKernel, mhaKernel } from './attention.js';
-import { expKernel, softmaxKernel } from './elementwise.js';
+import { addKernel, expKernel, softmaxKernel } from './elementwise.js';
 import { adamWKernel, adamWManyKernel, geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused.js';
 import { gatherKernel, segmentSumKernel, sumKernel } from './gather.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
@@ -25,6 +25,7 @@ export const NATIVE_KERNELS: readonly NativeKernelSpec[] = [
   mhaKernel,
   mhaBiasKernel,
   mhaGradKernel,
+  addKernel,
 ];
 
 export type { NativeKernelSpec, SelfTestCase } from './types.js';
