@@ -6,6 +6,8 @@ import { MultiHeadAttention, type AttentionCache } from './attention.js';
 import { MLP } from './mlp.js';
 import { Dropout } from './dropout.js';
 import { deriveSeed } from './seed.js';
+import { useFusedOps } from '../ops/fused-switch.js';
+import { addSameShape } from '../ops/residual-add.js';
 
 /** Options of {@link TransformerBlock}. */
 export interface TransformerBlockOptions {
@@ -97,7 +99,9 @@ export class TransformerBlock extends Module {
     if (this.hasCrossAttention && !options.context) throw new Error('TransformerBlock.forward: this block has cross-attention; pass options.context [B, S, contextDim]');
     return tf.tidy(() => {
       const residual = (y: tf.Tensor) => (this.drop ? this.drop.forward(y) : y);
-      let h = tf.add(
+      // Residual adds never broadcast: with fused ops, an add whose gradient saves and reshapes nothing.
+      const add = useFusedOps() ? addSameShape : tf.add;
+      let h = add(
         x,
         residual(
           this.attn.forward(this.ln1.forward(x), {
@@ -110,9 +114,9 @@ export class TransformerBlock extends Module {
         ),
       );
       if (this.hasCrossAttention) {
-        h = tf.add(h, residual(this.cross_attn!.forward(this.ln_cross!.forward(h), { context: options.context, keyMask: options.contextMask, cache: options.cache?.cross, ctx })));
+        h = add(h, residual(this.cross_attn!.forward(this.ln_cross!.forward(h), { context: options.context, keyMask: options.contextMask, cache: options.cache?.cross, ctx })));
       }
-      return tf.add(h, residual(this.mlp.forward(this.ln2.forward(h), ctx)));
+      return add(h, residual(this.mlp.forward(this.ln2.forward(h), ctx)));
     });
   }
 }

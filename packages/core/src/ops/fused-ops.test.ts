@@ -9,6 +9,7 @@ import { MultiHeadAttention } from '../nn/attention.js';
 import { fusedGelu } from './gelu.js';
 import { fusedLayerNorm } from './layer-norm.js';
 import { fusedLinear } from './linear.js';
+import { addSameShape } from './residual-add.js';
 import { fusedAdamWUpdate, fusedAdamWUpdateMany } from './adamw-update.js';
 import { Linear } from '../nn/linear.js';
 import { fusedFromEnv, fusedOpsEnabled, setFusedOps, useFusedOps } from './fused-switch.js';
@@ -162,7 +163,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('multi-head attention from projections: forward and gradients (q, k, v) match, self and cross, with and without a bias', () => {
-      const heads = (x: tf.Tensor, h: number) => tf.transpose(tf.reshape(x, [x.shape[0], x.shape[1], h, -1]), [0, 2, 1, 3]);
+      const heads = (x: tf.Tensor, h: number) => tf.transpose(tf.reshape(x, [x.shape[0], x.shape[1] as number, h, -1]), [0, 2, 1, 3]);
       const plain = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, h: number, scale: number, bias?: tf.Tensor) => {
         const [b, t, d] = q.shape;
         const o = plainAttention(tf.mul(heads(q, h), scale), tf.transpose(heads(k, h), [0, 1, 3, 2]), heads(v, h), bias);
@@ -258,6 +259,27 @@ for (const backend of ['wasm', 'cpu'] as const) {
         });
         expect(fusedAdamWUpdateMany([], hyper)).toEqual([]);
       });
+    });
+
+    it('same-shape add: forward and gradients equal tf.add (also x + x and an input used twice); broadcasts fall back', () => {
+      tf.tidy(() => {
+        const a = rnd([2, 3, 4]);
+        const b = rnd([2, 3, 4]);
+        const w = rnd([2, 3, 4]);
+        expect(Array.from(addSameShape(a, b).dataSync())).toEqual(Array.from(tf.add(a, b).dataSync()));
+        const f = (add: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) =>
+          tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(add(add(x, y), add(x, x)), add(w, tf.mul(x, y)))))([a, b]);
+        const gf = f(addSameShape);
+        const gp = f((x, y) => tf.add(x, y));
+        for (let i = 0; i < 2; i++) expect(relDiff(gf[i], gp[i])).toBeLessThan(TOL);
+        const row = rnd([4]);
+        expect(addSameShape(a, row).shape).toEqual([2, 3, 4]);
+      });
+      const x = rnd([3, 5]);
+      const before = tf.memory().numTensors;
+      tf.dispose(tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(addSameShape(addSameShape(p, q), p)))([x, x]));
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
     });
 
     it('fused kernels leak no tensors under tf.grad', () => {

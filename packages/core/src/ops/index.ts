@@ -2,5 +2,6 @@ export { setFusedOps, fusedOpsEnabled, useFusedOps } from './fused-switch.js';
 export { fusedGelu } from './gelu.js';
 export { fusedLayerNorm } from './layer-norm.js';
 export { fusedLinear } from './linear.js';
+export { addSameShape } from './residual-add.js';
 export { fusedAttention, fusedMultiHeadAttention } from './attention.js';
 export { fusedAdamWUpdate, fusedAdamWUpdateMany, type AdamWUpdateAttrs, type AdamWManyItem } from './adamw-update.js';
