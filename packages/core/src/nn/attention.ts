@@ -5,7 +5,7 @@ import { Dropout } from './dropout.js';
 import { deriveSeed } from './seed.js';
 import { buildAttentionBias } from './attention-bias.js';
 import { useFusedOps } from '../ops/fused-switch.js';
-import { fusedAttention, fusedMultiHeadAttention } from '../ops/attention.js';
+import { fusedAttention, fusedMultiHeadAttention, multiHeadAttentionKernelReplaced } from '../ops/attention.js';
 
 /**
  * One attention layer's slot in a KV cache. The layer fills and updates it during incremental
@@ -115,8 +115,8 @@ export class MultiHeadAttention extends Module {
     const h = this.heads;
     const dh = this.headDim;
     const dropping = this.drop !== undefined && this.drop.training && this.drop.rate > 0;
-    if (!cache && !dropping && x.dtype === 'float32' && useFusedOps()) {
-      // One kernel from the projections to the merged heads (no head-split reshapes/transposes to record).
+    if (!cache && !dropping && x.dtype === 'float32' && useFusedOps() && multiHeadAttentionKernelReplaced()) {
+      // One (native) kernel from the projections to the merged heads (no head-split reshapes/transposes to record).
       return tf.tidy(() => {
         const src = cross ? context : x;
         const srcCtx = cross ? undefined : ctx; // the visual mask describes x's rows, not the context's

@@ -126,11 +126,15 @@ function mhaGrad(backendName: string): tf.KernelFunc {
 }
 
 let mhaReady = false;
+/** Core's own (composite) forward kernel functions, to tell whether a backend's kernel was replaced. */
+const compositeForwards = new Set<tf.KernelFunc>();
 function ensureMhaRegistered(): void {
   if (mhaReady) return;
   mhaReady = true;
   for (const backendName of ['wasm', 'cpu'] as const) {
-    for (const name of [MHA_KERNEL, MHA_BIAS_KERNEL]) if (!tf.getKernel(name, backendName)) tf.registerKernel({ kernelName: name, backendName, kernelFunc: mhaForward(backendName) });
+    const forward = mhaForward(backendName);
+    compositeForwards.add(forward);
+    for (const name of [MHA_KERNEL, MHA_BIAS_KERNEL]) if (!tf.getKernel(name, backendName)) tf.registerKernel({ kernelName: name, backendName, kernelFunc: forward });
     if (!tf.getKernel(MHA_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: MHA_GRAD_KERNEL, backendName, kernelFunc: mhaGrad(backendName) });
   }
   // The probabilities are recomputed in the gradient kernel rather than saved; the bias gets no gradient.
@@ -144,6 +148,19 @@ function ensureMhaRegistered(): void {
   };
   tf.registerGradient({ kernelName: MHA_KERNEL, inputsToSave: ['q', 'k', 'v'], gradFunc });
   tf.registerGradient({ kernelName: MHA_BIAS_KERNEL, inputsToSave: ['q', 'k', 'v', 'bias'], gradFunc });
+}
+
+/**
+ * Whether the active backend runs {@link fusedMultiHeadAttention} with a replaced (native) kernel.
+ * Core's own composite recomputes the probabilities in its gradient and measured slower than the
+ * head-split composition with {@link fusedAttention} on plain wasm for long sequences, so
+ * `MultiHeadAttention` takes the one-kernel path only when something (e.g. @vlalign/native) has
+ * registered a faster kernel for it.
+ */
+export function multiHeadAttentionKernelReplaced(): boolean {
+  ensureMhaRegistered();
+  const k = tf.getKernel(MHA_KERNEL, tf.getBackend());
+  return k !== undefined && !compositeForwards.has(k.kernelFunc);
 }
 
 /**

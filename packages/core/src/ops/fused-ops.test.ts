@@ -4,7 +4,7 @@ import { initBackend } from '../backend/init-backend.js';
 import { gelu } from '../nn/activations.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { AdamW } from '../optim/adamw.js';
-import { fusedAttention, fusedMultiHeadAttention } from './attention.js';
+import { fusedAttention, fusedMultiHeadAttention, multiHeadAttentionKernelReplaced } from './attention.js';
 import { MultiHeadAttention } from '../nn/attention.js';
 import { fusedGelu } from './gelu.js';
 import { fusedLayerNorm } from './layer-norm.js';
@@ -187,6 +187,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
         }
       }
       expect(() => fusedMultiHeadAttention(tf.ones([1, 2, 6]), tf.ones([1, 3, 6]), tf.ones([1, 3, 6]), 4, 1)).toThrow(/multiple of heads/);
+      // Only core's composite is registered here, so MultiHeadAttention keeps the head-split composition.
+      expect(multiHeadAttentionKernelReplaced()).toBe(false);
     });
 
     it('MultiHeadAttention module: fused and plain paths give the same output and gradients (causal self-attention, cross-attention)', () => {

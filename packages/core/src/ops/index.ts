@@ -3,5 +3,5 @@ export { fusedGelu } from './gelu.js';
 export { fusedLayerNorm } from './layer-norm.js';
 export { fusedLinear } from './linear.js';
 export { addSameShape } from './residual-add.js';
-export { fusedAttention, fusedMultiHeadAttention } from './attention.js';
+export { fusedAttention, fusedMultiHeadAttention, multiHeadAttentionKernelReplaced } from './attention.js';
 export { fusedAdamWUpdate, fusedAdamWUpdateMany, type AdamWUpdateAttrs, type AdamWManyItem } from './adamw-update.js';
