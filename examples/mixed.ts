@@ -23,7 +23,7 @@ const trainer = new Trainer({
     { plugin: clip(), weight: 2, batchSize: 32, evalData: world('test', 200, 1) },
     { plugin: plora({ partial: true, targets: 'llm-attention', rank: 8, alpha: 16, freezeBase: false }) },
   ],
-  steps: 300,
+  steps: 800,
   batchSize: 16,
   seed: 1,
   optimizer: { lr: 2e-3, warmupSteps: 20, clipNorm: 1 },
