@@ -14,6 +14,12 @@
  * Run (after `pnpm build` or `npx tsup` in packages/core and packages/rl):
  *   node packages/rl/bench/rl-vs-sft.mjs --sft /work/sft/captioning-s1 --seeds 1,2,3 --steps 30
  * Without --sft (or when it has no checkpoint) a short SFT run is trained first into <out>/sft.
+ *
+ * GRPO knobs: --temperature (sampling, default 1), --beta (k3 KL weight, default 0.04), --cider-weight
+ * (weight of the CIDEr-D term in 'precision+cider', default 0.2).
+ * --native auto|on|off (default auto): turn on @vlalign/native's kernels when the package resolves and
+ * its addon loads (about 4-5x faster steps; equal to the plain wasm kernels to float32 rounding).
+ * Whether it was active is recorded in results.json (`native`).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,6 +43,11 @@ const { values: args } = parseArgs({
     // GRPO reward: 'precision+cider' (object precision + 0.2 x CIDEr-D) or 'precision' (object precision alone).
     'grpo-reward': { type: 'string', default: 'precision+cider' },
     backend: { type: 'string' },
+    temperature: { type: 'string', default: '1' },
+    beta: { type: 'string', default: '0.04' },
+    'cider-weight': { type: 'string', default: '0.2' },
+    // auto: use @vlalign/native when it resolves and its addon loads; on: fail without it; off: plain wasm.
+    native: { type: 'string', default: 'auto' },
   },
 });
 const out = resolve(args.out);
@@ -47,14 +58,30 @@ const generations = Number(args.generations);
 const lr = Number(args.lr);
 const evalSize = Number(args['eval-size']);
 const arms = args.arms.split(',');
+const temperature = Number(args.temperature);
+const beta = Number(args.beta);
+const ciderWeight = Number(args['cider-weight']);
+if (!['auto', 'on', 'off'].includes(args.native)) throw new Error(`--native: auto, on or off, got ${args.native}`);
 if (!['precision+cider', 'precision'].includes(args['grpo-reward'])) throw new Error(`--grpo-reward: precision+cider or precision, got ${args['grpo-reward']}`);
 mkdirSync(out, { recursive: true });
 
 const backend = await initBackend(args.backend);
+/** @vlalign/native's status, or why it is off. Optional: a dynamic import so the bench runs without it. */
+let native = { active: false, reason: 'disabled by --native off' };
+if (args.native !== 'off') {
+  try {
+    const { enableNative } = await import('@vlalign/native');
+    native = await enableNative();
+  } catch (e) {
+    native = { active: false, reason: `@vlalign/native not loadable: ${e?.message ?? e}` };
+  }
+  if (args.native === 'on' && !native.active) throw new Error(`--native on: ${native.reason}`);
+}
 const tokenizer = shapesTokenizer();
 const train = createShapesWorld({ seed: 1, size: 4000, split: 'train', imageSize: 64 });
 const test = createShapesWorld({ seed: 1, size: evalSize, split: 'test', imageSize: 64 });
 const log = (m) => process.stderr.write(`[rl-vs-sft ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+log(`native: ${native.active ? `active (gemm ${native.gemm})` : `off (${native.reason})`}`);
 log(`backend ${backend.name} (threads ${backend.threads}); seeds ${seeds}; ${steps} steps x ${batch} images; ${generations} generations`);
 
 const newModel = () => createModel('vlm', 'tiny', { seed: 1, vocabSize: tokenizer.vocabSize });
@@ -101,10 +128,10 @@ const plugins = {
   scst: () => rl({ algorithm: 'scst', baseline: 'greedy', numGenerations: generations, maxNewTokens: 32, rewards: [{ reward: cider, weight: 1 }] }),
   grpo: () =>
     rl({
-      algorithm: 'grpo', numGenerations: generations, maxNewTokens: 32, beta: 0.04,
+      algorithm: 'grpo', numGenerations: generations, maxNewTokens: 32, beta, temperature,
       rewards: args['grpo-reward'] === 'precision'
         ? [{ reward: objectPrecisionReward(), weight: 1 }]
-        : [{ reward: objectPrecisionReward(), weight: 1 }, { reward: cider, weight: 0.2 }],
+        : [{ reward: objectPrecisionReward(), weight: 1 }, { reward: cider, weight: ciderWeight }],
     }),
 };
 
@@ -116,7 +143,8 @@ function readCurve(runDir) {
 
 const checkpoint = await sftCheckpoint();
 log(`starting from ${checkpoint}`);
-const results = { backend: backend.name, command: `node packages/rl/bench/rl-vs-sft.mjs ${process.argv.slice(2).join(' ')}`, checkpoint, steps, batch, generations, lr, grpoReward: args['grpo-reward'], evalSize, seeds, arms, baseline: null, runs: [] };
+const results = { backend: backend.name, command: `node packages/rl/bench/rl-vs-sft.mjs ${process.argv.slice(2).join(' ')}`, checkpoint, steps, batch, generations, lr, grpoReward: args['grpo-reward'], ciderWeight, temperature, beta, evalSize,
+  native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) }, seeds, arms, baseline: null, runs: [] };
 {
   const model = loadModel(checkpoint);
   results.baseline = await score(model);
@@ -161,6 +189,13 @@ for (const arm of arms) {
   const rs = results.runs.filter((r) => r.arm === arm);
   lines.push(`| ${arm} (+${steps} steps, ${rs.length} seeds) | ${fmt(rs.map((r) => r.cider_d))} | ${fmt(rs.map((r) => r.chair_i))} | ${fmt(rs.map((r) => r.chair_s))} | ${fmt(rs.map((r) => r.mean_length))} | ${fmt(rs.map((r) => r.seconds))} |`);
 }
+const perSeed = ['| arm (CIDEr-D / CHAIR_i / CHAIR_s) | ' + seeds.map((s) => `seed ${s}`).join(' | ') + ' |', `|---|${seeds.map(() => '---|').join('')}`];
+for (const arm of arms) {
+  perSeed.push(`| ${arm} | ${seeds.map((sd) => { const r = results.runs.find((x) => x.arm === arm && x.seed === sd); return r ? `${r.cider_d.toFixed(3)} / ${r.chair_i.toFixed(3)} / ${r.chair_s.toFixed(3)}` : '-'; }).join(' | ')} |`);
+}
+const settings = `lr ${lr}, ${steps} steps x ${batch} images, ${generations} generations, temperature ${temperature}, beta ${beta}, grpo reward ${args['grpo-reward']}${args['grpo-reward'] === 'precision' ? '' : ` (CIDEr-D weight ${ciderWeight})`}, native ${native.active ? 'on' : 'off'}`;
+lines.unshift(settings, '');
+lines.push('', ...perSeed);
 const curves = results.runs.filter((r) => r.arm !== 'sft').map((r) => `${r.arm} s${r.seed} reward: ${r.curve.map((c) => c.reward?.toFixed(3)).join(' ')}`);
 const report = `${lines.join('\n')}\n\n${curves.join('\n')}\n`;
 writeFileSync(join(out, 'results.md'), report);
