@@ -134,34 +134,56 @@ napi_value SgemmFn(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+
+
+// The elementwise entry points share one layout: (heap, inputOffset..., outputOffset, n), every
+// operand n floats. One reader keeps their validation identical; `names` label the operands in errors.
+using UnaryKernel = void (*)(const float*, float*, size_t);
+using BinaryKernel = void (*)(const float*, const float*, float*, size_t);
+
+napi_value Elementwise(napi_env env, napi_callback_info info, const char* fn, const char* const* names, UnaryKernel unary, BinaryKernel binary) {
+  const size_t inputs = unary ? 1 : 2;
+  Args a;
+  if (!GetArgs(env, info, &a, inputs + 3, fn)) return nullptr;
+  Heap heap;
+  size_t off[3], n;
+  if (!GetHeap(env, a.v[0], &heap)) return nullptr;
+  for (size_t i = 0; i <= inputs; i++)
+    if (!GetIndex(env, a.v[1 + i], names[i], &off[i])) return nullptr;
+  if (!GetIndex(env, a.v[inputs + 2], "n", &n)) return nullptr;
+  float* ptr[3] = {nullptr, nullptr, nullptr};
+  for (size_t i = 0; i <= inputs; i++)
+    if (!(ptr[i] = F32(env, heap, off[i], n, names[i]))) return nullptr;
+  FlushDenormals scope;
+  if (unary)
+    unary(ptr[0], ptr[1], n);
+  else
+    binary(ptr[0], ptr[1], ptr[2], n);
+  return Undefined(env);
+}
+
 // gelu(heap, xOff, yOff, n)
 napi_value GeluFn(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!GetArgs(env, info, &a, 4, "gelu")) return nullptr;
-  Heap heap;
-  size_t xOff, yOff, n;
-  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "yOffset", &yOff) || !GetIndex(env, a.v[3], "n", &n)) return nullptr;
-  const float* x = F32(env, heap, xOff, n, "gelu x");
-  float* y = x ? F32(env, heap, yOff, n, "gelu y") : nullptr;
-  if (!y) return nullptr;
-  FlushDenormals scope;
-  Gelu(x, y, n);
-  return Undefined(env);
+  static const char* const names[] = {"gelu x", "gelu y"};
+  return Elementwise(env, info, "gelu", names, Gelu, nullptr);
 }
 
 // exp(heap, xOff, yOff, n)
 napi_value ExpFn(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!GetArgs(env, info, &a, 4, "exp")) return nullptr;
-  Heap heap;
-  size_t xOff, yOff, n;
-  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "xOffset", &xOff) || !GetIndex(env, a.v[2], "yOffset", &yOff) || !GetIndex(env, a.v[3], "n", &n)) return nullptr;
-  const float* x = F32(env, heap, xOff, n, "exp x");
-  float* y = x ? F32(env, heap, yOff, n, "exp y") : nullptr;
-  if (!y) return nullptr;
-  FlushDenormals scope;
-  Exp(x, y, n);
-  return Undefined(env);
+  static const char* const names[] = {"exp x", "exp y"};
+  return Elementwise(env, info, "exp", names, Exp, nullptr);
+}
+
+// add(heap, aOff, bOff, outOff, n): out = a + b over n floats.
+napi_value AddFn(napi_env env, napi_callback_info info) {
+  static const char* const names[] = {"add a", "add b", "add out"};
+  return Elementwise(env, info, "add", names, nullptr, AddSame);
+}
+
+// geluGrad(heap, dyOff, xOff, dxOff, n)
+napi_value GeluGradFn(napi_env env, napi_callback_info info) {
+  static const char* const names[] = {"geluGrad dy", "geluGrad x", "geluGrad dx"};
+  return Elementwise(env, info, "geluGrad", names, nullptr, GeluGrad);
 }
 
 // softmax(heap, xOff, yOff, rows, d)
@@ -237,41 +259,7 @@ napi_value MhaFn(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-// add(heap, aOff, bOff, outOff, n): out = a + b over n floats.
-napi_value AddFn(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!GetArgs(env, info, &a, 5, "add")) return nullptr;
-  Heap heap;
-  size_t aOff, bOff, oOff, n;
-  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "aOffset", &aOff) || !GetIndex(env, a.v[2], "bOffset", &bOff) || !GetIndex(env, a.v[3], "outOffset", &oOff) ||
-      !GetIndex(env, a.v[4], "n", &n))
-    return nullptr;
-  const float* x = F32(env, heap, aOff, n, "add a");
-  const float* y = x ? F32(env, heap, bOff, n, "add b") : nullptr;
-  float* out = y ? F32(env, heap, oOff, n, "add out") : nullptr;
-  if (!out) return nullptr;
-  FlushDenormals scope;
-  AddSame(x, y, out, n);
-  return Undefined(env);
-}
 
-// geluGrad(heap, dyOff, xOff, dxOff, n)
-napi_value GeluGradFn(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!GetArgs(env, info, &a, 5, "geluGrad")) return nullptr;
-  Heap heap;
-  size_t dyOff, xOff, dxOff, n;
-  if (!GetHeap(env, a.v[0], &heap) || !GetIndex(env, a.v[1], "dyOffset", &dyOff) || !GetIndex(env, a.v[2], "xOffset", &xOff) || !GetIndex(env, a.v[3], "dxOffset", &dxOff) ||
-      !GetIndex(env, a.v[4], "n", &n))
-    return nullptr;
-  const float* dy = F32(env, heap, dyOff, n, "geluGrad dy");
-  const float* x = dy ? F32(env, heap, xOff, n, "geluGrad x") : nullptr;
-  float* dx = x ? F32(env, heap, dxOff, n, "geluGrad dx") : nullptr;
-  if (!dx) return nullptr;
-  FlushDenormals scope;
-  GeluGrad(dy, x, dx, n);
-  return Undefined(env);
-}
 
 // layerNorm(heap, xOff, gammaOff, betaOff, yOff, rows, d, eps)
 napi_value LayerNormFn(napi_env env, napi_callback_info info) {
