@@ -31,20 +31,26 @@ VLALIGN_INLINE float RationalTanh(float u) {
   return c * p / q;
 }
 
-// exp(x) for x <= 0 (Cephes' expf polynomial, ~1 ulp), branch-free so loops vectorise.
-VLALIGN_INLINE float ExpNonPositive(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  // round(x / ln2) with the 1.5 * 2^23 trick (SSE2 has no vector round).
+// Cephes' expf core: splits x = n ln2 + r (n = round(x / ln2), with the 1.5 * 2^23 trick since
+// SSE2 has no vector round) and returns e^r from its polynomial; the caller applies 2^n.
+VLALIGN_INLINE float ExpReduced(float x, float* n) {
   const float magic = 12582912.0f;
-  const float n = (x * 1.44269504088896341f + magic) - magic;
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  *n = (x * 1.44269504088896341f + magic) - magic;
+  const float r = x - *n * 0.693359375f + *n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  return p * r * r + r + 1.0f;
+}
+
+// exp(x) for x <= 0 (Cephes' expf polynomial, ~1 ulp), branch-free so loops vectorise.
+VLALIGN_INLINE float ExpNonPositive(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  float n;
+  const float p = ExpReduced(x, &n);
   const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
@@ -55,16 +61,8 @@ VLALIGN_INLINE float ExpNonPositive(float x) {
 // would be subnormal), NaN kept. 2^n is applied as two normal halves so n may reach 128.
 VLALIGN_INLINE float ExpF(float x) {
   const float c = x > 88.7228f ? 88.7228f : (x < -87.3365f ? -87.3365f : x);
-  const float magic = 12582912.0f;
-  const float n = (c * 1.44269504088896341f + magic) - magic;
-  const float r = c - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  float n;
+  const float p = ExpReduced(c, &n);
   const int32_t ni = static_cast<int32_t>(n);
   const int32_t half = ni / 2;
   const int32_t b1 = (half + 127) << 23, b2 = (ni - half + 127) << 23;
