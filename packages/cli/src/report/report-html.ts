@@ -1,6 +1,7 @@
 import { escapeHtml } from './escape-html.js';
 import type { ChartSpec } from './chart-series.js';
 import type { ReportEnvironment } from './environment.js';
+import type { RecordedBackend } from './run-folder-data.js';
 
 /** Everything the report page is assembled from (all markup already rendered). */
 export interface ReportPage {
@@ -54,10 +55,16 @@ function chartsOf(charts: ReportPage['charts'], group: ChartSpec['group']): stri
   return `<div class="charts">${own.map((c) => `<figure class="chart" id="chart-${escapeHtml(c.spec.id)}" data-title="${escapeHtml(c.spec.title)}">${c.svg}</figure>`).join('\n')}</div>`;
 }
 
+function nativeLine(n: RecordedBackend['native']): string {
+  if (!n) return 'not recorded';
+  return n.active ? `@vlalign/native active${n.gemm ? ` (GEMM: ${n.gemm})` : ''}` : `not active: ${n.reason ?? 'unknown reason'}`;
+}
+
 function environmentTable(env: ReportEnvironment): string {
   const b = env.backend;
   const rows: [string, string][] = [
     ['backend', b ? `${b.name ?? '?'} (tfjs-core ${b.version ?? '?'}), threads ${b.threads || 'auto'}, SIMD ${b.simd ? 'yes' : 'no'}` : 'not recorded'],
+    ['native kernels', nativeLine(b?.native)],
     ['node', `${env.node} (${env.platform})`],
     ...Object.entries(env.versions),
     ['report written', env.generatedAt],

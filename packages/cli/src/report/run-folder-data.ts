@@ -8,6 +8,8 @@ export interface RecordedBackend {
   version?: string;
   simd?: boolean;
   threads?: number;
+  /** Whether `@vlalign/native`'s kernels ran, with the GEMM they used or why they did not. */
+  native?: { active: boolean; gemm?: string; reason?: string };
 }
 
 /** What the report reads from a run folder. */

@@ -22,7 +22,7 @@ export function writeFakeRun(runDir: string): void {
     train: { steps: 20, batchSize: 8, lr: 0.001 },
     output: { dir: runDir, resume: 'auto' },
   };
-  writeFileSync(join(runDir, 'config.json'), JSON.stringify({ config, configDir: runDir, backend: { name: 'wasm', version: '4.22.0', simd: true, threads: 2 } }, null, 2));
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify({ config, configDir: runDir, backend: { name: 'wasm', version: '4.22.0', simd: true, threads: 2, native: { active: true, gemm: 'openblas (Haswell)' } } }, null, 2));
   let t = 1_700_000_000_000;
   const log = new MetricsWriter(join(runDir, 'metrics.jsonl'), { now: () => (t += 1500) });
   for (let step = 1; step <= 20; step++) {

@@ -30,6 +30,7 @@ describe('writeRunReport', () => {
     expect(html).not.toContain('fake <run>');
     expect(html).toContain('2025-01-02T03:04:05.000Z');
     expect(html).toMatch(/wasm \(tfjs-core 4\.22\.0\), threads 2, SIMD yes/);
+    expect(html).toContain('@vlalign/native active (GEMM: openblas (Haswell))');
     expect(html).toContain('@vlalign/core');
     for (const id of ['loss', 'loss-captioning', 'loss-clip', 'lr', 'grad-norm', 'eval-clip', 'eval-captioning']) expect(html).toContain(`id="chart-${id}"`);
   });

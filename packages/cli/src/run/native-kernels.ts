@@ -48,3 +48,8 @@ export function formatNativeKernels(s: NativeKernelsSummary): string {
   const blas = s.gemm === 'openblas' && s.blasCore ? `openblas (${s.blasCore} kernels)` : s.gemm;
   return `native      active: GEMM ${blas}, ${s.threads ?? 1} thread${s.threads === 1 ? '' : 's'}, ${s.kernels?.length ?? 0} kernels (${(s.kernels ?? []).join(', ')})`;
 }
+
+/** The part of a {@link NativeKernelsSummary} a run folder records (for the report's environment). */
+export function recordNative(s: NativeKernelsSummary): { active: boolean; gemm?: string; reason?: string } {
+  return s.active ? { active: true, gemm: s.blasCore ? `${s.gemm} (${s.blasCore})` : s.gemm } : { active: false, reason: s.reason };
+}

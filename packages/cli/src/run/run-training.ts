@@ -6,7 +6,7 @@ import type { VlalignConfig } from '../config/schema.js';
 import { buildDataset } from './build-data.js';
 import { buildModel } from './build-model.js';
 import { buildTokenizer } from './build-tokenizer.js';
-import { enableNativeKernels } from './native-kernels.js';
+import { enableNativeKernels, recordNative } from './native-kernels.js';
 
 /** Imports every plugin a config names and builds its per-plugin data streams. */
 export async function buildPluginEntries(config: VlalignConfig, configDir: string, projectDir: string): Promise<PluginEntry[]> {
@@ -56,7 +56,7 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
   const configDir = options.configDir ?? process.cwd();
   const projectDir = options.projectDir ?? process.cwd();
   const backend = await initBackend(config.backend);
-  await enableNativeKernels();
+  const native = await enableNativeKernels();
   const tokenizer = await buildTokenizer(config.tokenizer, configDir);
   const model = buildModel(config.model, config.seed, tokenizer.vocabSize, configDir);
   const data = await buildDataset(config.data.train, configDir);
@@ -64,7 +64,7 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
   const plugins = await buildPluginEntries(config, configDir, projectDir);
   const runDir = resolve(configDir, options.runDir ?? config.output.dir);
   mkdirSync(runDir, { recursive: true });
-  writeJson(resolve(runDir, 'config.json'), { config, configDir, backend: { name: backend.name, version: backend.version, simd: backend.simd, threads: backend.threads } });
+  writeJson(resolve(runDir, 'config.json'), { config, configDir, backend: { name: backend.name, version: backend.version, simd: backend.simd, threads: backend.threads, native: recordNative(native) } });
   const t = config.train;
   const trainer = new Trainer({
     model,
