@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { valuesOf } from './backend-calls.js';
 
 /**
- * The few backend internals the fused kernels rely on (tfjs 4.22). wasm: `makeOutput` mallocs on
- * the heap and `typedArrayFromHeap` views a tensor's bytes in place; cpu: `data` holds plain
- * typed arrays and `makeTensorInfo` registers a new one.
+ * The backend allocators the fused kernels rely on (tfjs 4.22; reading values in place is
+ * `valuesOf`'s job). wasm: `makeOutput` mallocs on the heap; cpu: `makeTensorInfo` registers a new
+ * typed array.
  */
 interface WasmLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 interface CpuLike {
-  data: { get(dataId: unknown): { values: tf.backend_util.BackendValues } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
 }
 
@@ -39,13 +38,13 @@ function kernelFunc(spec: HeapKernelSpec, backendName: 'wasm' | 'cpu'): tf.Kerne
       const b = backend as unknown as WasmLike;
       // Allocate every output first: malloc may grow the heap and detach views taken earlier.
       const outs = shapes.map((s) => b.makeOutput(s, 'float32'));
-      const inViews = infos.map((t) => b.typedArrayFromHeap(t) as Float32Array);
-      const outViews = outs.map((t) => b.typedArrayFromHeap(t) as Float32Array);
+      const inViews = infos.map((t) => valuesOf(backendName, backend, t));
+      const outViews = outs.map((t) => valuesOf(backendName, backend, t));
       spec.body(inViews, outViews, a);
       return outs.length === 1 ? outs[0] : outs;
     }
     const b = backend as unknown as CpuLike;
-    const inViews = infos.map((t) => b.data.get(t.dataId).values as Float32Array);
+    const inViews = infos.map((t) => valuesOf(backendName, backend, t));
     const outViews = shapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
     spec.body(inViews, outViews, a);
     const outs = shapes.map((s, i) => b.makeTensorInfo(s, 'float32', outViews[i]));

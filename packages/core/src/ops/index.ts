@@ -4,4 +4,4 @@ export { fusedLayerNorm } from './layer-norm.js';
 export { fusedLinear } from './linear.js';
 export { addSameShape } from './residual-add.js';
 export { fusedAttention, fusedMultiHeadAttention, multiHeadAttentionKernelReplaced } from './attention.js';
-export { fusedAdamWUpdate, fusedAdamWUpdateMany, type AdamWUpdateAttrs, type AdamWManyItem } from './adamw-update.js';
+export { fusedAdamWUpdate, fusedAdamWUpdateMany, type AdamWUpdateAttrs, type AdamWManyAttrs, type AdamWManyItem } from './adamw-update.js';

@@ -1,4 +1,4 @@
-import { tf } from '@vlalign/core';
+import { tf, type AdamWManyAttrs, type AdamWUpdateAttrs } from '@vlalign/core';
 import { randomTensor } from '../random-tensor.js';
 import { asWasm, heapOf, offsetOf, sizeOf, withOutputs } from '../wasm-heap.js';
 import type { NativeKernelSpec } from './types.js';
@@ -85,16 +85,6 @@ export const layerNormGradKernel: NativeKernelSpec = {
   selfTest: [{ label: 'layerNorm grad', inputs: () => ({ dy: randomTensor([3, 7, 33], 34), x: randomTensor([3, 7, 33], 35, 3), gamma: randomTensor([33], 36) }), attrs: { eps: 1e-5 } }],
 };
 
-interface AdamWAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  bc1: number;
-  bc2: number;
-  decay: number;
-}
-
 /** Fused AdamW update: [p, m, v]. */
 export const adamWKernel: NativeKernelSpec = {
   kernelName: ADAMW,
@@ -102,7 +92,7 @@ export const adamWKernel: NativeKernelSpec = {
     const { p, m, v, g } = args.inputs as Infos;
     const n = p ? sizeOf(p.shape) : 0;
     if (!allF32(p, m, v, g) || [m, v, g].some((t) => sizeOf(t.shape) !== n)) return original(args);
-    const h = args.attrs as unknown as AdamWAttrs;
+    const h = args.attrs as unknown as AdamWUpdateAttrs;
     const backend = asWasm(args.backend);
     const outs = [backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32')];
     if (n === 0) return outs;
@@ -118,16 +108,6 @@ export const adamWKernel: NativeKernelSpec = {
     },
   ],
 };
-
-interface AdamWManyAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  bc1: number[];
-  bc2: number[];
-  decay: number[];
-}
 
 /** Fused AdamW update of every variable of a step in one kernel: [p0, m0, v0, p1, ...]. */
 export const adamWManyKernel: NativeKernelSpec = {
