@@ -13,7 +13,7 @@ ap.add_argument('--stem', default='linear'); ap.add_argument('--steps', type=int
 ap.add_argument('--batch', type=int, default=64); ap.add_argument('--lr', type=float, default=1e-3)
 ap.add_argument('--wd', type=float, default=0.1); ap.add_argument('--warmup', type=int, default=50)
 ap.add_argument('--pool', default='mean'); ap.add_argument('--eval_every', type=int, default=200)
-ap.add_argument('--train', default='/tmp/shapes/train'); ap.add_argument('--test', default='/tmp/shapes/test'); ap.add_argument('--neg', type=int, default=0); ap.add_argument('--threads', type=int, default=1); ap.add_argument('--ntrain', type=int, default=20000)
+ap.add_argument('--train', default='/tmp/shapes/train'); ap.add_argument('--test', default='/tmp/shapes/test'); ap.add_argument('--neg', type=int, default=0); ap.add_argument('--stemnorm', default='gn'); ap.add_argument('--threads', type=int, default=1); ap.add_argument('--ntrain', type=int, default=20000)
 a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(0)
 L = 32
 def load(p, n):
@@ -22,6 +22,8 @@ def load(p, n):
 tri, trc, _ = load(a.train, 20000); tei, tec, tej = load(a.test, 1000)
 tri, trc = tri[:a.ntrain], trc[:a.ntrain]
 V = tej['vocab']
+class LN2d(nn.LayerNorm):  # per-position LayerNorm over channels of an NCHW map
+    def forward(s, x): return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 class Block(nn.Module):
     def __init__(s, d, h, m, causal):
         super().__init__(); s.h, s.c = h, causal; s.ln1, s.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
@@ -36,6 +38,9 @@ class Model(nn.Module):
     def __init__(s, w):
         super().__init__(); p = a.patch; n = (64 // p) ** 2
         if a.stem == 'linear': s.pe = nn.Linear(p * p * 3, w)
+        elif a.stem == 'conv':  # early convolutions (Xiao et al. 2021): 3x3 stride-2 convs down to the patch grid
+            stages = int(math.log2(p)); ch = [3] + [max(w // 2 ** (stages - 1 - i), 16) for i in range(stages - 1)] + [w]
+            s.pe = nn.ModuleList(nn.Conv2d(ch[i], ch[i + 1], 3, 2, 1) for i in range(stages)); s.pln = nn.ModuleList((nn.GroupNorm(1, ch[i + 1]) if a.stemnorm == 'gn' else nn.GroupNorm(ch[i + 1], ch[i + 1]) if a.stemnorm == 'in' else LN2d(ch[i + 1])) for i in range(stages - 1))
         elif a.stem == 'spt': s.pe = nn.Linear(p * p * 15, w); s.spt_ln = nn.LayerNorm(p * p * 15)
         else:  # hMLP stem: 2x2 pixel groups -> d1, 2x2 of those -> d2, ... up to the patch
             stages = int(math.log2(p)); dims = [3] + [max(w // 4, 16)] * (stages - 1) + [w]
@@ -49,6 +54,12 @@ class Model(nn.Module):
             h = p // 2; xp = F.pad(x.permute(0, 3, 1, 2), (h, h, h, h)).permute(0, 2, 3, 1)
             sh = [xp[:, h + dy:h + dy + 64, h + dx:h + dx + 64] for dy, dx in ((0, 0), (-h, -h), (-h, h), (h, -h), (h, h))]
             x = torch.cat(sh, -1); x = x.reshape(b, g, p, g, p, 15).permute(0, 1, 3, 2, 4, 5).reshape(b, g * g, p * p * 15); x = s.pe(s.spt_ln(x))
+        elif a.stem == 'conv':
+            x = x.permute(0, 3, 1, 2)
+            for i, cv in enumerate(s.pe):
+                x = cv(x)
+                if i < len(s.pe) - 1: x = F.gelu(s.pln[i](x), approximate='tanh')
+            x = x.flatten(2).transpose(1, 2)
         elif a.stem == 'linear':
             x = x.view(b, g, p, g, p, 3).permute(0, 1, 3, 2, 4, 5).reshape(b, g * g, p * p * 3); x = s.pe(x)
         else:
@@ -59,7 +70,7 @@ class Model(nn.Module):
             x = x.view(b, g * g, -1)
         x = x + s.vpos
         for bl in s.vb: x = bl(x)
-        x = s.vln(x); return s.ip(x.mean(1) if a.pool == 'mean' else x.max(1).values)
+        x = s.vln(x); s.last_pooled = x.mean(1) if a.pool == 'mean' else x.max(1).values; return s.ip(s.last_pooled)
     def txt(s, ids):
         lens = (ids != 0).sum(1) if False else None
         x = s.tok(ids) + s.tpos
@@ -124,10 +135,7 @@ def feats(imgs):
     with torch.no_grad():
         out = []
         for i in range(0, len(imgs), 200):
-            x = imgs[i:i + 200].float() / 127.5 - 1; b = x.shape[0]; p = a.patch; g = 64 // p
-            x = m.pe(x.view(b, g, p, g, p, 3).permute(0, 1, 3, 2, 4, 5).reshape(b, g * g, p * p * 3)) + m.vpos
-            for bl in m.vb: x = bl(x)
-            out.append(torch.cat([m.vln(x).mean(1), m.ip(m.vln(x).mean(1))], -1))
+            proj = m.img(imgs[i:i + 200]); out.append(torch.cat([m.last_pooled, proj], -1))
         return torch.cat(out)
 Xtr, Xte = feats(tri[idx]), feats(tei[tidx]); ytr = torch.tensor([shapes.index(trj['labels'][i].split()[1]) for i in idx]); yte = torch.tensor([shapes.index(tej['labels'][i].split()[1]) for i in tidx])
 mu, sd = Xtr.mean(0), Xtr.std(0) + 1e-6; Xtr, Xte = (Xtr - mu) / sd, (Xte - mu) / sd

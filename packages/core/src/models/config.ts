@@ -14,9 +14,18 @@ export const vitConfigSchema = z
     mlpHidden: positiveInt,
     dropout: z.number().min(0).lt(1).default(0),
     eps: z.number().positive().default(1e-5),
+    /**
+     * How pixels become tokens: `'patch'` (default) flattens each non-overlapping patch and projects
+     * it linearly; `'conv'` runs log2(patchSize) stride-2 3x3 convolutions (an early-convolution
+     * stem), which learns shapes much faster on small data. Same token grid either way.
+     */
+    stem: z.enum(['patch', 'conv']).default('patch'),
   })
   .strict()
   .refine((c) => c.imageSize % c.patchSize === 0, { message: 'imageSize must be a multiple of patchSize' })
+  .refine((c) => c.stem !== 'conv' || (c.patchSize >= 2 && (c.patchSize & (c.patchSize - 1)) === 0), {
+    message: 'stem "conv" needs a patchSize that is a power of two (each stage halves the image)',
+  })
   .refine((c) => c.width % c.heads === 0, { message: 'width must be a multiple of heads' });
 
 /** Schema shared by the text encoder and the causal LM. */

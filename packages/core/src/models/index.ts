@@ -16,7 +16,7 @@ export {
   type ResolvedVisionLanguageModelConfig,
   type ResolvedDualEncoderConfig,
 } from './config.js';
-export { ViT, type ViTOutput, type ModelInitOptions } from './vit.js';
+export { ViT, convStemChannels, type ViTOutput, type ModelInitOptions } from './vit.js';
 export { TextEncoder, type TextEncoderOutput } from './text-encoder.js';
 export { KVCache } from './kv-cache.js';
 export { CausalLM, type CausalLMForwardOptions, type CausalLMOutput } from './causal-lm.js';

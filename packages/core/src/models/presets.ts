@@ -3,6 +3,7 @@ import type { DualEncoderConfig, TextConfig, ViTConfig, VisionLanguageModelConfi
 import { VisionLanguageModel } from './vision-language-model.js';
 import { DualEncoder } from './dual-encoder.js';
 import { CausalLM } from './causal-lm.js';
+import { convStemChannels } from './vit.js';
 import vlmTiny from './presets/vlm-tiny.json';
 import vlmSmall from './presets/vlm-small.json';
 import dualTiny from './presets/dual-encoder-tiny.json';
@@ -46,8 +47,12 @@ function blockParams(d: number, m: number): number {
 }
 function vitParams(c: ViTConfig): number {
   const n = (c.imageSize / c.patchSize) ** 2;
-  const patch = c.patchSize * c.patchSize * (c.channels ?? 3);
-  return patch * c.width + c.width + n * c.width + c.layers * blockParams(c.width, c.mlpHidden) + 2 * c.width;
+  let stem = c.patchSize * c.patchSize * (c.channels ?? 3) * c.width + c.width;
+  if (c.stem === 'conv') {
+    const ch = convStemChannels(c.patchSize, c.width);
+    stem = ch.reduce((sum, out, i) => sum + 9 * (i === 0 ? (c.channels ?? 3) : ch[i - 1]) * out + out + (i < ch.length - 1 ? 2 * out : 0), 0);
+  }
+  return stem + n * c.width + c.layers * blockParams(c.width, c.mlpHidden) + 2 * c.width;
 }
 function textParams(c: TextConfig): number {
   return c.vocabSize * c.width + c.maxLength * c.width + c.layers * blockParams(c.width, c.mlpHidden) + 2 * c.width;

@@ -6,6 +6,7 @@ import { LayerNorm } from '../nn/layer-norm.js';
 import { TransformerBlock } from '../nn/transformer-block.js';
 import { deriveSeed } from '../nn/seed.js';
 import { truncatedNormalInit } from '../nn/init.js';
+import { ConvStem } from '../nn/conv-stem.js';
 import { parseConfig, vitConfigSchema, type ResolvedViTConfig, type ViTConfig } from './config.js';
 
 /** Options for building a model. */
@@ -23,9 +24,19 @@ export interface ViTOutput {
 }
 
 /**
- * A Vision Transformer image encoder: non-overlapping square patches flattened (row, column,
- * channel) and projected by the Linear `patch_embed` (no convolution: conv2d's filter gradient is
- * missing on wasm), plus a learned `pos_embed` `[N, width]`, then pre-LN `blocks` and `ln_final`.
+ * Channels after each stage of the conv stem of a ViT with this patch size and width: the width
+ * halves going back from the last stage, never below 16 (width 64, patch 8 -> `[16, 32, 64]`).
+ */
+export function convStemChannels(patchSize: number, width: number): number[] {
+  const stages = Math.round(Math.log2(patchSize));
+  return Array.from({ length: stages }, (_, i) => (i === stages - 1 ? width : Math.max(16, Math.round(width / 2 ** (stages - 1 - i)))));
+}
+
+/**
+ * A Vision Transformer image encoder. With `stem: 'patch'` (default), non-overlapping square patches
+ * flattened (row, column, channel) and projected by the Linear `patch_embed`; with `stem: 'conv'`,
+ * a {@link ConvStem} `stem` of stride-2 3x3 convolutions down to the same grid. Then a learned
+ * `pos_embed` `[N, width]`, pre-LN `blocks` and `ln_final`.
  */
 export class ViT extends Module {
   readonly config: ResolvedViTConfig;
@@ -40,7 +51,8 @@ export class ViT extends Module {
     const seed = options.seed ?? 0;
     const grid = c.imageSize / c.patchSize;
     this.numPatches = grid * grid;
-    this.registerModule('patch_embed', new Linear(c.patchSize * c.patchSize * c.channels, c.width, { seed: deriveSeed(seed, 'patch_embed') }));
+    if (c.stem === 'conv') this.registerModule('stem', new ConvStem(c.channels, convStemChannels(c.patchSize, c.width), { seed: deriveSeed(seed, 'stem'), eps: c.eps }));
+    else this.registerModule('patch_embed', new Linear(c.patchSize * c.patchSize * c.channels, c.width, { seed: deriveSeed(seed, 'patch_embed') }));
     this.pos_embed = this.registerParameter('pos_embed', truncatedNormalInit([this.numPatches, c.width], deriveSeed(seed, 'pos_embed')), { noDecay: true });
     this.blocks = this.registerModule('blocks', new ModuleList<TransformerBlock>());
     for (let i = 0; i < c.layers; i++) {
@@ -49,7 +61,9 @@ export class ViT extends Module {
     this.registerModule('ln_final', new LayerNorm(c.width, { eps: c.eps }));
   }
 
+  /** The patch projection (`stem: 'patch'` only). */
   get patch_embed(): LinearLike {
+    if (this.config.stem !== 'patch') throw new Error(`ViT.patch_embed: this ViT has stem "${this.config.stem}", which has no patch_embed`);
     return this.getModule('patch_embed') as LinearLike;
   }
   get ln_final(): LayerNorm {
@@ -68,10 +82,19 @@ export class ViT extends Module {
     return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(images, [b * g, p, g, p * c]), [0, 2, 1, 3]), [b, g * g, p * p * c]) as tf.Tensor3D);
   }
 
+  /** Images -> patch tokens `[B, N, width]`, before the position embedding. */
+  embedPatches(images: tf.Tensor4D, ctx?: LinearContext): tf.Tensor3D {
+    if (this.config.stem === 'patch') return this.patch_embed.forward(this.patchify(images), ctx) as tf.Tensor3D;
+    const { imageSize: s, channels: ch, width } = this.config;
+    const [b, h, w, c] = images.shape;
+    if (h !== s || w !== s || c !== ch) throw new Error(`ViT: expected images [B, ${s}, ${s}, ${ch}], got [${images.shape}]`);
+    return tf.tidy(() => tf.reshape((this.getModule('stem') as ConvStem).forward(images), [b, this.numPatches, width]) as tf.Tensor3D);
+  }
+
   /** Encodes images `[B, imageSize, imageSize, channels]` (scaled as by `imagesToTensor`). */
   forward(images: tf.Tensor4D, ctx?: LinearContext): ViTOutput {
     return tf.tidy(() => {
-      let x = tf.add(this.patch_embed.forward(this.patchify(images), ctx), this.pos_embed);
+      let x = tf.add(this.embedPatches(images, ctx), this.pos_embed);
       for (const block of this.blocks) x = block.forward(x, { ctx });
       const tokens = this.ln_final.forward(x) as tf.Tensor3D;
       return { tokens, pooled: tf.mean(tokens, 1) as tf.Tensor2D };

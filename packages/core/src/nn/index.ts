@@ -5,6 +5,7 @@ export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { MLP, type MLPOptions } from './mlp.js';
+export { ConvStem, im2col3x3Stride2, type ConvStemOptions } from './conv-stem.js';
 export { gelu, stopGradient } from './activations.js';
 export { buildAttentionBias, MASKED_SCORE, type AttentionBiasOptions } from './attention-bias.js';
 export {
