@@ -99,4 +99,23 @@ describe('VisionLanguageModel', () => {
     images.dispose();
     vlm.dispose();
   });
+
+  it('generate with an extraPrefix: greedy equals argmax over full forwards with the same prefix', async () => {
+    const vlm = new VisionLanguageModel(microVLM, { seed: 6 });
+    randomise(vlm, 0.4);
+    const images = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+    const extraPrefix = tf.randomNormal([2, 3, microVLM.lm.width], 0, 1, 'float32', 8) as tf.Tensor3D;
+    const res = await vlm.generate(images, { maxNewTokens: 4, bosId: 1, extraPrefix });
+    const seqs = [[1], [1]];
+    for (let s = 0; s < 4; s++) {
+      const next = tf.tidy(() => {
+        const out = vlm.forward({ images, inputIds: tf.tensor2d(seqs, [2, seqs[0].length], 'int32'), extraPrefix });
+        return Array.from(tf.argMax(tf.slice(out.logits, [0, seqs[0].length - 1, 0], [2, 1, 24]), 2).dataSync());
+      });
+      seqs.forEach((q, r) => q.push(next[r]));
+    }
+    expect(res.ids).toEqual(seqs.map((q) => q.slice(1)));
+    tf.dispose([images, extraPrefix]);
+    vlm.dispose();
+  });
 });
