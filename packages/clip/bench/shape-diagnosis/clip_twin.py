@@ -1,7 +1,7 @@
 """PyTorch twin of examples/clip.yaml's dual encoder, for fast diagnosis of what limits zero-shot
 accuracy (not a test fixture). Data from dump-shapes.mjs. Prints retrieval/zero-shot metrics (and the
 zero-shot accuracy on colour alone and shape alone) every --eval_every steps, then a linear probe of
-the image features for the shape. Variants: --stem linear|hmlp|spt, --patch, --width, --pool mean|max, --neg 1 (NegCLIP-style hard
+the image features for the shape. Variants: --stem linear|hmlp|spt|conv (--stemnorm gn|ln|in), --single F (share of each batch from single-object scenes), --patch, --width, --pool mean|max, --neg 1 (NegCLIP-style hard
 negative captions: one shape word swapped for another, extra negatives in the image->text loss).
 Usage: /usr/bin/python3 clip_twin.py --train /tmp/shapes/train --test /tmp/shapes/test --steps 800
 """
@@ -13,7 +13,7 @@ ap.add_argument('--stem', default='linear'); ap.add_argument('--steps', type=int
 ap.add_argument('--batch', type=int, default=64); ap.add_argument('--lr', type=float, default=1e-3)
 ap.add_argument('--wd', type=float, default=0.1); ap.add_argument('--warmup', type=int, default=50)
 ap.add_argument('--pool', default='mean'); ap.add_argument('--eval_every', type=int, default=200)
-ap.add_argument('--train', default='/tmp/shapes/train'); ap.add_argument('--test', default='/tmp/shapes/test'); ap.add_argument('--neg', type=int, default=0); ap.add_argument('--stemnorm', default='gn'); ap.add_argument('--threads', type=int, default=1); ap.add_argument('--ntrain', type=int, default=20000)
+ap.add_argument('--train', default='/tmp/shapes/train'); ap.add_argument('--test', default='/tmp/shapes/test'); ap.add_argument('--neg', type=int, default=0); ap.add_argument('--stemnorm', default='gn'); ap.add_argument('--single', type=float, default=0); ap.add_argument('--threads', type=int, default=1); ap.add_argument('--ntrain', type=int, default=20000)
 a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(0)
 L = 32
 def load(p, n):
@@ -104,10 +104,13 @@ def evaluate():
         r['zs_colour'] = np.mean([cls[p].split()[0] == cls[l].split()[0] for p, l in zip(pred.tolist(), lab.tolist())]); r['zs_shape'] = np.mean([cls[p].split()[1] == cls[l].split()[1] for p, l in zip(pred.tolist(), lab.tolist())])
     m.train(); return {k: round(float(v), 3) for k, v in r.items()}
 SHAPE_IDS = sorted({tej['prompts'][c][0][3] for c in tej['classes']}); print('shape ids', SHAPE_IDS)
+SINGLE = torch.tensor([i for i, l in enumerate(json.load(open(a.train + '.json'))['labels'][:a.ntrain]) if l])
 t0 = time.time()
 for step in range(a.steps):
     for q in opt.param_groups: q['lr'] = a.lr * sched(step)
     bi = torch.randint(0, a.ntrain, (a.batch,), generator=g); ci = torch.randint(0, 3, (a.batch,), generator=g)
+    if a.single > 0:  # share of each batch drawn from the single-object scenes
+        ns = int(a.batch * a.single); bi[:ns] = SINGLE[torch.randint(0, len(SINGLE), (ns,), generator=g)]
     caps = trc[bi, ci]
     ie = F.normalize(m.img(tri[bi]), dim=-1); te = F.normalize(m.txt(caps), dim=-1)
     logits = m.ls.exp() * ie @ te.T; lab = torch.arange(a.batch)
