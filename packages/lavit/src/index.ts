@@ -7,6 +7,8 @@ export { policySoftmax, MaskedAttention, POLICY_SOFTMAX_EPS } from './attention/
 export { TokenSelector, type TokenSelectorOptions, type SelectorOutput } from './selector/token-selector.js';
 export { hardGumbelKeep, straightThrough, type GumbelKeep } from './selector/gumbel-straight-through.js';
 export { keepRatioLoss } from './selector/keep-ratio-loss.js';
+export { keepThresholdForRatio, keepProbabilities, calibrateSelectorThreshold } from './selector/calibrate-threshold.js';
+export { FeatureMean } from './tokenizer/feature-mean.js';
 export { TokenMerger, MergerBlock, extractKept, type TokenMergerOptions } from './merger/token-merger.js';
 export { causalKeptMask, droppedKeyMask, keptKeyMask } from './merger/merger-masks.js';
 export { vectorQuantize, quantizeStraightThrough, commitmentLoss, type VectorQuantizeResult } from './quantizer/vector-quantize.js';

@@ -30,7 +30,7 @@ export async function tokenizeEvalSet(state: LavitState, samples: readonly Sampl
         tokens.push(...tokenizeFeatures(tok, features));
         const cos = tf.tidy(() => {
           const out = tok.forward(features, { quantize: tok.codebook.initialized });
-          return tf.sum(cosineSimilarity(out.reconstruction, features));
+          return tf.sum(cosineSimilarity(out.reconstruction, tok.center(features)));
         });
         cosSum += (await cos.data())[0];
         cos.dispose();
@@ -65,6 +65,7 @@ export function lavitEvalHooks(state: LavitState): EvalHook[] {
           codebook_usage: usage.usage,
           codebook_perplexity: usage.perplexity,
           recon_cosine: reconCosine,
+          keep_threshold: state.tokenizer!.selector.threshold,
         };
         const objects = samples.map((s) => (s.complexity as { objects?: number } | undefined)?.objects);
         if (objects.every((v) => typeof v === 'number') && samples.length > 2) {

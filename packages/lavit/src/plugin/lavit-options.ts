@@ -24,6 +24,20 @@ export const lavitOptionsSchema = z.strictObject({
   freezeSelectorInStage2: z.boolean().default(false),
   /** Last stage-1 batches whose encoder outputs initialise the codebook by k-means. Default 8. */
   kmeansInitBatches: z.number().int().positive().default(8),
+  /**
+   * With `tokenizer.centerFeatures`: images of the first tokenizer batches averaged into the
+   * per-position mean feature μ (then frozen). Default 512.
+   */
+  featureMeanSamples: z.number().int().positive().default(512),
+  /**
+   * Calibrate the selector's inference threshold during stage 2 so that a share ρ (`keepRatio`) of
+   * the tokens of the last `calibrationBatches` batches (scored before the step trains on them) is
+   * kept; token counts then follow each image's keep probabilities. False: the fixed
+   * `tokenizer.threshold`. Default true.
+   */
+  calibrateThreshold: z.boolean().default(true),
+  /** Batches (a rolling window) the threshold is calibrated on. Default 8. */
+  calibrationBatches: z.number().int().positive().default(8),
   /** Tokenizer architecture (featureDim and numPatches come from the vision tower). */
   tokenizer: z
     .strictObject({
@@ -37,6 +51,7 @@ export const lavitOptionsSchema = z.strictObject({
       deadCodeSteps: z.number().int().nonnegative().optional(),
       threshold: z.number().gt(0).lt(1).optional(),
       minTokens: z.number().int().nonnegative().optional(),
+      centerFeatures: z.boolean().optional(),
       tau: z.number().positive().optional(),
       seed: z.number().int().optional(),
     })

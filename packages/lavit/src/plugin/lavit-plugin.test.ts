@@ -32,7 +32,7 @@ describe('lavit() in the core Trainer', () => {
       { seed: 1 },
     );
     const visionBefore = model.vision.parameters().map((v) => Array.from(v.dataSync()));
-    const visual = new DynamicVisualTokenizer({ featureDim: 16, numPatches: 16, codeDim: 8, codebookSize: 16, mergerLayers: 1, decoderLayers: 1, heads: 2, seed: 2 });
+    const visual = new DynamicVisualTokenizer({ featureDim: 16, numPatches: 16, codeDim: 8, codebookSize: 16, mergerLayers: 1, decoderLayers: 1, heads: 2, seed: 2, centerFeatures: true });
     const counts: Record<number, number[]> = {};
     const trainer = new Trainer({
       model,
@@ -43,6 +43,8 @@ describe('lavit() in the core Trainer', () => {
           tokenizerSteps: 6,
           stage1Steps: 3,
           kmeansInitBatches: 2,
+          featureMeanSamples: 8,
+          calibrationBatches: 2,
           visualTokenizer: visual,
           unifiedLm: { width: 16, layers: 1, heads: 2, mlpHidden: 32, maxLength: 48 },
           eval: { maxSamples: 6, batchSize: 3, captionMaxTokens: 4 },
@@ -65,6 +67,10 @@ describe('lavit() in the core Trainer', () => {
     expect(Object.keys(counts).sort()).toEqual(['1', '2', '3']);
     for (const stage of [1, 2, 3]) expect(new Set(counts[stage].slice(1)).size, `stage ${stage}: ${counts[stage]}`).toBe(1);
     expect(visual.codebook.initialized).toBe(true);
+    // mu from the first two batches (8 images), then frozen; the threshold calibrated in stage 2.
+    expect(visual.featureMean!.images).toBe(8);
+    expect(visual.selector.threshold).not.toBe(0.5);
+    expect(result.evalMetrics['lavit/keep_threshold']).toBeCloseTo(visual.selector.threshold, 6);
     const m = result.evalMetrics;
     // (tokens_objects_spearman is left out when every image keeps the same count, as here after 9 steps.)
     for (const k of ['tokens_per_image', 'codebook_usage', 'codebook_perplexity', 'recon_cosine', 'cider_d']) {

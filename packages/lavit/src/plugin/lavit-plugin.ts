@@ -13,6 +13,7 @@ import {
 } from '@vlalign/core';
 import { DynamicVisualTokenizer } from '../tokenizer/dynamic-visual-tokenizer.js';
 import { tokenizeFeatures } from '../tokenizer/tokenize-image.js';
+import { calibrateSelectorThreshold, keepProbabilities } from '../selector/calibrate-threshold.js';
 import { createUnifiedLM, type UnifiedVocabulary } from '../unified/unified-vocabulary.js';
 import { pairSequence, sequenceBatch, type SequenceBatch } from '../unified/unified-sequences.js';
 import { parseLavitOptions, type LavitJsonOptions, type ResolvedLavitOptions } from './lavit-options.js';
@@ -78,6 +79,10 @@ export interface LavitState {
   kmeansBuffer: Float32Array[];
   /** Kept `[n, codeDim]` encoder outputs and their code ids, applied to the codebook after the step. */
   pendingEma: { z: tf.Tensor2D; indices: tf.Tensor1D }[];
+  /** Inference keep probabilities of the last stage-2 batches (threshold calibration window). */
+  calibration: Float32Array[];
+  /** The calibration window changed since the threshold was last set. */
+  calibrationDirty: boolean;
   /** Whether the unified LM has had training steps (or was handed over ready: mode 'unified-lm'). */
   lmTrained: boolean;
 }
@@ -106,7 +111,7 @@ export interface LavitState {
 export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
   const { visualTokenizer, unified, ...json } = options;
   const o = parseLavitOptions(json);
-  const state: LavitState = { options: o, kmeansBuffer: [], pendingEma: [], lmTrained: o.mode === 'unified-lm' };
+  const state: LavitState = { options: o, kmeansBuffer: [], pendingEma: [], calibration: [], calibrationDirty: false, lmTrained: o.mode === 'unified-lm' };
   const usesLm = o.mode !== 'tokenizer';
   const phase = (ctx: PluginContext) => lavitPhase(ctx.step, ctx.totalSteps, o);
   const tokSteps = (ctx: PluginContext) => o.tokenizerSteps ?? (o.mode === 'tokenizer' ? ctx.totalSteps : o.mode === 'both' ? Math.floor(ctx.totalSteps / 2) : 0);
@@ -146,7 +151,13 @@ export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
       const p = phase(ctx);
       if (p === 'stage2' && o.freezeSelectorInStage2) tok.selector.freeze();
       if (p === 'stage2' && !tok.codebook.initialized) initCodebook(state, ctx, samples);
-      if (p !== 'lm') return { features: patchFeatures(vit, samples) };
+      if (p !== 'lm') {
+        const features = patchFeatures(vit, samples);
+        const fm = tok.featureMean;
+        if (fm && fm.images < o.featureMeanSamples) tok.accumulateFeatureMean(features);
+        if (p === 'stage2' && o.calibrateThreshold) collectCalibration(state, features);
+        return { features };
+      }
       if (!tok.codebook.initialized) throw new Error('lavit: the unified LM phase needs a trained tokenizer, but its codebook was never initialised (train the tokenizer first, or pass visualTokenizer)');
       const features = patchFeatures(vit, samples);
       const tokens = tokenizeFeatures(tok, features);
@@ -186,6 +197,10 @@ export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
     },
     afterStep(ctx) {
       if (phase(ctx) === 'lm') state.lmTrained = true;
+      if (state.calibrationDirty) {
+        calibrateSelectorThreshold(state.tokenizer!.selector, state.calibration, o.keepRatio);
+        state.calibrationDirty = false;
+      }
       if (!state.pendingEma.length) return;
       const tok = state.tokenizer!;
       const z = tf.concat(state.pendingEma.map((e) => e.z)) as tf.Tensor2D;
@@ -203,8 +218,22 @@ export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
       for (const e of state.pendingEma) tf.dispose([e.z, e.indices]);
       state.pendingEma = [];
       state.kmeansBuffer = [];
+      state.calibration = [];
     },
   });
+}
+
+/** Adds the batch's inference keep probabilities (on the tokenizer's input) to the calibration window. */
+function collectCalibration(state: LavitState, features: tf.Tensor3D): void {
+  const tok = state.tokenizer!;
+  const x = tok.center(features);
+  try {
+    state.calibration.push(keepProbabilities(tok.selector, x));
+  } finally {
+    if (x !== features) x.dispose();
+  }
+  if (state.calibration.length > state.options.calibrationBatches) state.calibration.shift();
+  state.calibrationDirty = true;
 }
 
 /**
@@ -235,9 +264,10 @@ function initCodebook(state: LavitState, ctx: PluginContext, samples: readonly S
   tok.eval();
   try {
     const z = tf.tidy(() => {
-      const sel = tok.selector.forward(features);
+      const x = tok.center(features);
+      const sel = tok.selector.forward(x);
       const kept = keptRows(sel.keepValues);
-      return kept.length ? gatherRows(tok.encode(tok.merger.forward(features, sel.keep)), kept) : undefined;
+      return kept.length ? gatherRows(tok.encode(tok.merger.forward(x, sel.keep)), kept) : undefined;
     });
     if (z) {
       state.kmeansBuffer.push(Float32Array.from(z.dataSync() as Float32Array));

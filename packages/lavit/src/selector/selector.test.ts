@@ -30,7 +30,7 @@ describe('TokenSelector', () => {
     const sel = new TokenSelector(16, { seed: 1 });
     const x = tf.randomNormal([2, 6, 16], 0, 1, 'float32', 7) as tf.Tensor3D;
     const w = tf.randomNormal([2, 6], 0, 1, 'float32', 8);
-    const params = sel.parameters();
+    const params = sel.trainableParameters();
     const { value, grads } = tf.variableGrads(() => {
       const out = sel.forward(x, 3);
       for (const v of out.keep.dataSync()) expect(v === 0 || v === 1).toBe(true);

@@ -41,7 +41,8 @@ export interface SelectorOutput {
  */
 export class TokenSelector extends Module {
   readonly dim: number;
-  threshold: number;
+  /** Frozen scalar holding the inference threshold (checkpointed, so a calibrated value survives a reload). */
+  readonly keep_threshold: tf.Variable;
   tau: number;
   minTokens: number;
 
@@ -50,7 +51,7 @@ export class TokenSelector extends Module {
     if (!Number.isInteger(dim) || dim < 4 || dim % 4 !== 0) throw new Error(`TokenSelector: dim must be a multiple of 4 (>= 4), got ${dim}`);
     const seed = options.seed ?? 0;
     this.dim = dim;
-    this.threshold = options.threshold ?? 0.5;
+    this.keep_threshold = this.registerParameter('keep_threshold', tf.scalar(options.threshold ?? 0.5), { frozen: true, noDecay: true });
     this.tau = options.tau ?? 1;
     this.minTokens = options.minTokens ?? 1;
     this.registerModule('norm', new LayerNorm(dim));
@@ -58,6 +59,16 @@ export class TokenSelector extends Module {
     this.registerModule('fc1', new Linear(dim, dim / 2, { seed: deriveSeed(seed, 'fc1') }));
     this.registerModule('fc2', new Linear(dim / 2, dim / 4, { seed: deriveSeed(seed, 'fc2') }));
     this.registerModule('fc3', new Linear(dim / 4, 2, { seed: deriveSeed(seed, 'fc3') }));
+  }
+
+  /** Inference keep threshold on `p_keep` (see `calibrateSelectorThreshold`). */
+  get threshold(): number {
+    return this.keep_threshold.dataSync()[0];
+  }
+  set threshold(value: number) {
+    if (!(value > 0 && value < 1)) throw new Error(`TokenSelector: threshold must be in (0, 1), got ${value}`);
+    tf.tidy(() => this.keep_threshold.assign(tf.scalar(value)));
+    this.keep_threshold.trainable = false;
   }
 
   /** `[B, N, D]` -> `[B, N, 2]` keep/drop log-probabilities. */
@@ -90,7 +101,8 @@ export class TokenSelector extends Module {
     const p = tf.tidy(() => tf.exp(tf.reshape(tf.slice(logProbs, [0, 0, 0], [b, n, 1]), [b, n])));
     const probs = p.dataSync() as Float32Array;
     p.dispose();
-    const keepValues = Float32Array.from(probs, (v) => (v >= this.threshold ? 1 : 0));
+    const threshold = this.threshold;
+    const keepValues = Float32Array.from(probs, (v) => (v >= threshold ? 1 : 0));
     for (let r = 0; r < b; r++) {
       const row = keepValues.subarray(r * n, (r + 1) * n);
       const need = Math.min(this.minTokens, n) - row.reduce((a, v) => a + v, 0);

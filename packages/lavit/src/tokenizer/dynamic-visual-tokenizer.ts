@@ -6,6 +6,7 @@ import { EmaCodebook } from '../quantizer/ema-codebook.js';
 import { l2Normalize } from '../quantizer/l2-normalize.js';
 import { commitmentLoss, quantizeStraightThrough } from '../quantizer/vector-quantize.js';
 import { QueryDecoder, cosineReconstructionLoss } from '../decoder/query-decoder.js';
+import { FeatureMean } from './feature-mean.js';
 import { parseVisualTokenizerConfig, type ResolvedVisualTokenizerConfig, type VisualTokenizerConfig } from './tokenizer-config.js';
 
 /** Per-call options of {@link DynamicVisualTokenizer.forward}. */
@@ -60,7 +61,8 @@ export interface TokenizerLossTerms {
  * `encode_fc1`/`encode_fc2` (Linear, tanh, Linear to `codeDim`) -> L2 normalisation -> `codebook`
  * (cosine nearest code, EMA-updated) -> `decoder` (queries reconstruct all N features).
  *
- * Loss (LaVIT Eq. 4): `mean(1 - cos(X̂, X)) + λ (ρ - mean M)^2 + β ||sg(c) - ẑ||^2`.
+ * Loss (LaVIT Eq. 4): `mean(1 - cos(X̂, X)) + λ (ρ - mean M)^2 + β ||sg(c) - ẑ||^2`. With
+ * `centerFeatures`, `X` is replaced by `X − μ` everywhere (selector, merger, target).
  *
  * Attach the vision tower with {@link attachVision} to tokenise images (see `tokenizeImage`); it is
  * referenced, not owned (not a child: its weights are not this module's parameters).
@@ -79,6 +81,26 @@ export class DynamicVisualTokenizer extends Module {
     this.registerModule('encode_fc2', new Linear(c.featureDim, c.codeDim, { seed: deriveSeed(seed, 'encode_fc2') }));
     this.registerModule('codebook', new EmaCodebook(c.codebookSize, c.codeDim, { decay: c.emaDecay, deadCodeSteps: c.deadCodeSteps, seed: deriveSeed(seed, 'codebook') }));
     this.registerModule('decoder', new QueryDecoder(c.numPatches, c.codeDim, c.featureDim, { width: c.decoderWidth, layers: c.decoderLayers, heads: c.heads, seed: deriveSeed(seed, 'decoder') }));
+    if (c.centerFeatures) this.registerModule('feature_mean', new FeatureMean(c.numPatches, c.featureDim));
+  }
+
+  /** The per-position mean feature (only with `centerFeatures`). */
+  get featureMean(): FeatureMean | undefined {
+    return this.config.centerFeatures ? (this.getModule('feature_mean') as FeatureMean) : undefined;
+  }
+
+  /** Adds `features` `[B, N, D]` to the per-position mean (no-op without `centerFeatures`). */
+  accumulateFeatureMean(features: tf.Tensor3D): void {
+    this.featureMean?.accumulate(features);
+  }
+
+  /**
+   * What the tokenizer works on: `features − μ` with `centerFeatures`, else `features` itself.
+   * This is also the reconstruction target. Call inside a tidy.
+   */
+  center(features: tf.Tensor3D): tf.Tensor3D {
+    const fm = this.featureMean;
+    return fm ? fm.center(features) : features;
   }
 
   get selector(): TokenSelector {
@@ -124,8 +146,9 @@ export class DynamicVisualTokenizer extends Module {
     if (d !== this.config.featureDim || n !== this.config.numPatches) {
       throw new Error(`DynamicVisualTokenizer.forward: expected features [B, ${this.config.numPatches}, ${this.config.featureDim}], got [${features.shape}]`);
     }
-    const { logProbs, keep, keepValues } = this.selector.forward(features, options.seed ?? 0);
-    const merged = this.merger.forward(features, keep);
+    const x = this.center(features);
+    const { logProbs, keep, keepValues } = this.selector.forward(x, options.seed ?? 0);
+    const merged = this.merger.forward(x, keep);
     const zHat = this.encode(merged);
     let codes = zHat;
     let indices: Int32Array | undefined;
@@ -141,10 +164,13 @@ export class DynamicVisualTokenizer extends Module {
     return { logProbs, keep, keepValues, zHat, codes, indices, reconstruction };
   }
 
-  /** The loss terms for an output of {@link forward} against the target features. */
+  /**
+   * The loss terms for an output of {@link forward} against the (raw) features it was given; with
+   * `centerFeatures` the reconstruction target is `features − μ`.
+   */
   loss(out: TokenizerForwardOutput, target: tf.Tensor3D, weights: TokenizerLossWeights): TokenizerLossTerms {
     return tf.tidy(() => {
-      const reconstruction = cosineReconstructionLoss(out.reconstruction, target);
+      const reconstruction = cosineReconstructionLoss(out.reconstruction, this.center(target));
       const ratio = keepRatioLoss(out.keep, weights.keepRatio);
       let total = tf.add(reconstruction, tf.mul(ratio, weights.keepRatioWeight)) as tf.Scalar;
       let commitment: tf.Scalar | undefined;
@@ -162,7 +188,8 @@ export class DynamicVisualTokenizer extends Module {
 
   /**
    * Decodes visual ids (codebook indices of one image, in order) to reconstructed patch features
-   * `[N, D]` (the input of LaVIT's diffusion detokenizer; here, of probes and metrics).
+   * `[N, D]` (the input of LaVIT's diffusion detokenizer; here, of probes and metrics). With
+   * `centerFeatures` these reconstruct the centred features `X − μ` (in direction: the loss is a cosine).
    */
   decodeIds(ids: readonly number[]): tf.Tensor2D {
     const { numPatches: n, codebookSize: k, codeDim: c } = this.config;

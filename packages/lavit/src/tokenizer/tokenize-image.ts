@@ -19,8 +19,9 @@ export function tokenizeFeatures(tokenizer: DynamicVisualTokenizer, features: tf
   try {
     const [b, n] = features.shape;
     const { keepValues, indices } = tf.tidy(() => {
-      const { keep, keepValues } = tokenizer.selector.forward(features);
-      const z = tokenizer.encode(tokenizer.merger.forward(features, keep));
+      const x = tokenizer.center(features);
+      const { keep, keepValues } = tokenizer.selector.forward(x);
+      const z = tokenizer.encode(tokenizer.merger.forward(x, keep));
       const q = tokenizer.codebook.quantize(tf.reshape(z, [b * n, tokenizer.config.codeDim]) as tf.Tensor2D);
       return { keepValues, indices: q.indices.dataSync() as Int32Array };
     });

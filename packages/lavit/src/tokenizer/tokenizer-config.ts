@@ -29,6 +29,12 @@ export const visualTokenizerConfigSchema = z
     threshold: z.number().gt(0).lt(1).default(0.5),
     /** Inference keeps at least this many tokens per image. Default 1. */
     minTokens: z.number().int().nonnegative().default(1),
+    /**
+     * Work on `X − μ`, μ the dataset-mean feature per position (a `FeatureMean` child, filled by
+     * `accumulateFeatureMean`): the selector's input and the reconstruction target lose their
+     * content-free, position-dependent component. Default false.
+     */
+    centerFeatures: z.boolean().default(false),
     /** Gumbel temperature. Default 1. */
     tau: z.number().positive().default(1),
     /** Initialisation seed. Default 0. */
