@@ -1,5 +1,6 @@
-// Bundles shapes-experiment.ts (with @vlalign/core from source) by esbuild and runs it with node.
-// Packages with native/wasm payloads stay external, resolved to absolute paths from core's folder.
+// Bundles shapes-experiment.ts (lavit from source) by esbuild and runs it with node. @vlalign/* stay
+// external (core from its dist, so that @vlalign/native patches the same core); packages with
+// native/wasm payloads stay external, resolved to absolute paths from core's folder.
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -19,12 +20,12 @@ await build({
   target: 'node20',
   outfile: out,
   logLevel: 'warning',
-  alias: { '@vlalign/core': join(core, 'src', 'index.ts') },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   plugins: [
     {
       name: 'external-from-core',
       setup(b) {
+        b.onResolve({ filter: /^@vlalign\/core$/ }, () => ({ path: join(core, 'dist', 'index.js'), external: true }));
         b.onResolve({ filter: /^(@tensorflow\/|sharp|@huggingface\/|tar-stream|braces)/ }, (args) => ({ path: requireFromCore.resolve(args.path), external: true }));
       },
     },

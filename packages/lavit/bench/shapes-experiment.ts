@@ -10,8 +10,10 @@
  *    tokens vs a random choice of the same count, reconstruction cosine vs random / first-n keep at
  *    the same per-image count, codebook usage/perplexity, caption CIDEr-D from ids vs the baseline.
  *
- * Run: pnpm --filter @vlalign/lavit experiment   (env: CAP_STEPS, TOK_STEPS, LM_STEPS, BATCH, SEED,
- *   TEST_SIZE, CODEBOOK, INIT=<model.safetensors of a tiny-VLM captioning run to reuse as the captioner>)
+ * Run: pnpm --filter @vlalign/lavit experiment   (env: CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS,
+ *   BATCH, SEED, TEST_SIZE, VAL_SIZE, CODEBOOK, MAX_OBJECTS, KEEP_RATIO, CENTER (1: centred features),
+ *   NATIVE (1: @vlalign/native kernels), INIT=<a tiny-VLM captioning run folder or its
+ *   model.safetensors, reused as the captioner and frozen encoder>)
  */
 import {
   Trainer,
@@ -28,8 +30,12 @@ import {
   tf,
   type ShapesSample,
 } from '@vlalign/core';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DynamicVisualTokenizer,
+  calibrateSelectorThreshold,
+  keepProbabilities,
   captionFromVisualIds,
   codebookUsage,
   cosineSimilarity,
@@ -48,18 +54,39 @@ const LM_STEPS = env('LM_STEPS', 300);
 const BATCH = env('BATCH', 16);
 const SEED = env('SEED', 0);
 const TEST = env('TEST_SIZE', 200);
+const STAGE1_STEPS = env('STAGE1_STEPS', Math.round(0.4 * TOK_STEPS));
 const CODEBOOK = env('CODEBOOK', 512);
-const MAX_OBJECTS = 5;
+const MAX_OBJECTS = env('MAX_OBJECTS', 4);
+const VAL = env('VAL_SIZE', 128);
+const KEEP_RATIO = env('KEEP_RATIO', 0.3);
+const CENTER = env('CENTER', 1) === 1;
+const NATIVE = env('NATIVE', 1) === 1;
+
+/** A run folder (its latest checkpoint's model.safetensors) or a model.safetensors path. */
+function modelFile(init: string): string {
+  if (!statSync(init).isDirectory()) return init;
+  const latest = join(init, 'checkpoints', 'latest');
+  const dir = existsSync(latest) && statSync(latest).isFile() ? join(init, 'checkpoints', readFileSync(latest, 'utf8').trim()) : init;
+  return join(dir, 'model.safetensors');
+}
 
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 
 async function main() {
   const backend = await initBackend('wasm');
-  console.log(`backend ${backend.name}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK}`);
+  let native = 'off';
+  if (NATIVE) {
+    // By URL (not bundled): the addon loads next to its own dist; it patches the same core (external).
+    const url = new URL('../../native/dist/index.js', import.meta.url).href;
+    const { enableNative } = (await import(url)) as { enableNative: () => Promise<{ active: boolean; gemm?: string; reason?: string }> };
+    const st = await enableNative();
+    native = st.active ? `on (${st.gemm})` : `off: ${st.reason}`;
+  }
+  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} maxObjects=${MAX_OBJECTS}`);
   const tokenizer = shapesTokenizer();
   const train = createShapesWorld({ seed: SEED + 1, size: 4096, split: 'train', imageSize: 64, maxObjects: MAX_OBJECTS });
-  const val = createShapesWorld({ seed: SEED + 1, size: 32, split: 'val', imageSize: 64, maxObjects: MAX_OBJECTS });
+  const val = createShapesWorld({ seed: SEED + 1, size: VAL, split: 'val', imageSize: 64, maxObjects: MAX_OBJECTS });
   const testSet = createShapesWorld({ seed: SEED + 1, size: TEST, split: 'test', imageSize: 64, maxObjects: MAX_OBJECTS });
   const test: ShapesSample[] = [];
   for (let i = 0; i < testSet.length; i++) test.push(await testSet.get(i));
@@ -68,7 +95,7 @@ async function main() {
   const vlm = createModel('vlm', 'tiny', { seed: SEED, vocabSize: tokenizer.vocabSize });
   const init = process.env.INIT; // a model.safetensors of a tiny-VLM captioning run: skips training the baseline
   if (init) {
-    const { tensors } = loadSafetensors(init);
+    const { tensors } = loadSafetensors(modelFile(init));
     vlm.loadStateDict(tensors);
     tf.dispose(Object.values(tensors));
     console.log(`loaded the captioner from ${init}`);
@@ -88,11 +115,11 @@ async function main() {
   // 2. Tokenizer over the frozen ViT.
   const vit = vlm.vision;
   vit.freeze();
-  const visual = new DynamicVisualTokenizer({ featureDim: vit.config.width, numPatches: vit.numPatches, codebookSize: CODEBOOK, codeDim: 32, mergerLayers: 2, decoderLayers: 2, heads: 4, seed: SEED, deadCodeSteps: 30 });
+  const visual = new DynamicVisualTokenizer({ featureDim: vit.config.width, numPatches: vit.numPatches, codebookSize: CODEBOOK, codeDim: 32, mergerLayers: 2, decoderLayers: 2, heads: 4, seed: SEED, deadCodeSteps: 30, centerFeatures: CENTER });
   await new Trainer({
     model: vlm,
     tokenizer,
-    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, keepRatio: 0.3, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 32, batchSize: 32, captionMaxTokens: 24 } })],
+    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, stage1Steps: STAGE1_STEPS, keepRatio: KEEP_RATIO, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 64, batchSize: 32, captionMaxTokens: 24 } })],
     data: train,
     evalData: val,
     batchSize: BATCH,
@@ -100,14 +127,28 @@ async function main() {
     seed: SEED,
     optimizer: { lr: 1e-3, warmupSteps: 20, weightDecay: 0.01 },
     logEvery: 50,
+    evalEvery: Math.max(50, Math.round(TOK_STEPS / 4)),
     logger: silentLogger,
     progress: false,
     handleSigint: false,
-    onLog: (r) => console.log(`[${elapsed()}] tokenizer ${r.split} @${r.step}: ${Object.entries(r.metrics).filter(([k]) => /recon|kept|commit|usage|tokens_per|cosine|spearman/.test(k)).map(([k, v]) => `${k.replace('lavit/', '')}=${v.toFixed(3)}`).join(' ')}`),
+    onLog: (r) => console.log(`[${elapsed()}] tokenizer ${r.split} @${r.step}: ${Object.entries(r.metrics).filter(([k]) => /recon|kept|commit|usage|tokens_per|cosine|spearman|threshold|step_time/.test(k)).map(([k, v]) => `${k.replace('lavit/', '')}=${v.toFixed(3)}`).join(' ')}`),
   }).fit();
 
-  // 3. Measurements.
+  const tTokenizer = (performance.now() - t0) / 1000;
+  // 3. Measurements. The inference threshold: calibrated to rho on the held-out val scenes.
   visual.eval();
+  const trainCalibrated = visual.selector.threshold;
+  const valProbs: Float32Array[] = [];
+  for (let i = 0; i < val.length; i += 32) {
+    const batch: ShapesSample[] = [];
+    for (let j = i; j < Math.min(val.length, i + 32); j++) batch.push(await val.get(j));
+    const f = patchFeatures(vit, batch);
+    const x = tf.tidy(() => visual.center(f));
+    valProbs.push(keepProbabilities(visual.selector, x));
+    tf.dispose([f, x]);
+  }
+  const threshold = calibrateSelectorThreshold(visual.selector, valProbs, KEEP_RATIO);
+  console.log(`[${elapsed()}] threshold: ${trainCalibrated.toFixed(4)} (calibrated in training) -> ${threshold.toFixed(4)} (on ${val.length} val scenes)`);
   const grid = Math.sqrt(vit.numPatches);
   const patch = 64 / grid;
   const counts: number[] = [];
@@ -162,14 +203,17 @@ async function main() {
 
   // 4. Unified LM.
   const { lm, vocab } = createUnifiedLM({ maxLength: vit.numPatches + 48, width: 64, layers: 2, heads: 4, mlpHidden: 256 }, tokenizer.vocabSize, CODEBOOK, { seed: SEED });
-  await new Trainer({ model: vlm, tokenizer, plugins: [lavitLm({ visualTokenizer: visual, unified: { lm, vocab }, textFirstRatio: 0.5 })], data: train, batchSize: BATCH, steps: LM_STEPS, seed: SEED, optimizer: { lr: 2e-3, warmupSteps: 20 }, logger: silentLogger, progress: false, handleSigint: false }).fit();
+  await new Trainer({ model: vlm, tokenizer, plugins: [lavitLm({ visualTokenizer: visual, unified: { lm, vocab }, textFirstRatio: 0.5 })], data: train, batchSize: BATCH, steps: LM_STEPS, seed: SEED, optimizer: { lr: 2e-3, warmupSteps: 20 }, logEvery: 100, onLog: (r) => console.log(`[${elapsed()}] LM @${r.step}: lm_loss=${r.metrics['lavit/lm_loss']?.toFixed(3)} step_time_ms=${r.metrics.step_time_ms?.toFixed(0)}`), logger: silentLogger, progress: false, handleSigint: false }).fit();
   const lavitCaps: string[] = [];
   for (let i = 0; i < test.length; i += 50) lavitCaps.push(...(await captionFromVisualIds(lm, vocab, tokenizer, allIds.slice(i, i + 50), { maxNewTokens: 24 })));
   const lavitCider = ciderD(lavitCaps, refs).score;
 
   const results = {
-    settings: { CAP_STEPS, TOK_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: 0.3 },
+    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, maxObjects: MAX_OBJECTS, native, init: init ?? null },
+    threshold: { trainingCalibrated: trainCalibrated, valCalibrated: threshold },
     tokensPerImage: mean,
+    tokensPerImageRange: [Math.min(...counts), Math.max(...counts)],
+    tokensByObjects: Object.fromEntries([...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.reduce((a, x) => a + x, 0) / v.length])),
     spearmanTokensObjects: spearman(counts, objects),
     foregroundShareKept: keptFg / keptTotal,
     foregroundShareRandomSameCount: randomFgExpected / keptTotal,
@@ -177,7 +221,7 @@ async function main() {
     codebook: { usage: usage.usage, perplexity: usage.perplexity, distinct: usage.distinct },
     ciderD: { fromVisualIds: lavitCider, continuousCaptioner: baselineCider },
     example: { reference: refs[0][0], fromIds: lavitCaps[0], continuous: baselineCaps[0] },
-    seconds: Math.round((performance.now() - t0) / 1000),
+    seconds: { tokenizerDone: Math.round(tTokenizer), total: Math.round((performance.now() - t0) / 1000) },
   };
   console.log(JSON.stringify(results, null, 2));
 }
@@ -195,15 +239,16 @@ function fgPatches(s: ShapesSample, grid: number, patch: number): number[] {
   return out;
 }
 
-/** Sum over patches of cos(reconstruction, feature) with a given keep mask (quantised codes). */
+/** Sum over patches of cos(reconstruction, target) with a given keep mask (quantised codes); the target is the tokenizer's (centred with CENTER). */
 function reconCos(tok: DynamicVisualTokenizer, features: tf.Tensor3D, keepValues: Float32Array): number {
   return tf.tidy(() => {
     const [b, n] = features.shape;
     const keep = tf.tensor2d(keepValues, [b, n]);
-    const z = tok.encode(tok.merger.forward(features, keep));
+    const x = tok.center(features);
+    const z = tok.encode(tok.merger.forward(x, keep));
     const q = tok.codebook.quantize(tf.reshape(z, [b * n, tok.config.codeDim]) as tf.Tensor2D);
     const rec = tok.decoder.forward(tf.reshape(q.quantized, [b, n, tok.config.codeDim]) as tf.Tensor3D, keep, keepValues);
-    return tf.sum(cosineSimilarity(rec, features)).dataSync()[0];
+    return tf.sum(cosineSimilarity(rec, x)).dataSync()[0];
   });
 }
 

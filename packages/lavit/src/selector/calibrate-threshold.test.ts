@@ -28,6 +28,9 @@ describe('calibrateSelectorThreshold', () => {
   it('sets the selector threshold so that inference keeps a share rho, with counts varying per image', () => {
     const sel = new TokenSelector(16, { seed: 3, minTokens: 0 });
     sel.eval();
+    // fc3 starts near zero (every p_keep ~ 0.5); give the scores a spread.
+    const w = sel.stateDict()['fc3.weight'];
+    tf.tidy(() => w.assign(tf.randomNormal(w.shape, 0, 1, 'float32', 11)));
     const x = tf.randomNormal([4, 8, 16], 0, 1, 'float32', 5) as tf.Tensor3D;
     const before = tf.memory().numTensors;
     const probs = keepProbabilities(sel, x);
