@@ -6,7 +6,7 @@
 export { pixelllm, pixelLlmModules, POINT_HEAD_MODULE, PROMPT_ENCODER_MODULE } from './plugin/pixelllm-plugin.js';
 export { resolvePixelLlmOptions, type PixelLlmOptions, type ResolvedPixelLlmOptions } from './plugin/pixelllm-options.js';
 export { pixelLlmLoss, type PixelLlmLossOutput, type PixelLlmLossSettings } from './plugin/pixelllm-loss.js';
-export { chooseRows, type RowMix } from './plugin/choose-rows.js';
+export { chooseRows, chooseRowsWithExtras, type RowMix, type RowsWithSamples } from './plugin/choose-rows.js';
 
 export { pointLoss } from './losses/point-loss.js';
 export { PointHead, defaultPointHeadHidden, type PointHeadOptions } from './head/point-head.js';

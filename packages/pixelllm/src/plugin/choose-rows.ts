@@ -28,3 +28,38 @@ export function chooseRows(samples: readonly Sample[], tokenizer: Tokenizer, mix
     return denseCaptionRow(s, tokenizer);
   });
 }
+
+/** Rows of {@link chooseRowsWithExtras} and, per row, the index of the sample (image) it reads. */
+export interface RowsWithSamples {
+  rows: PixelRow[];
+  sampleOf: number[];
+}
+
+/**
+ * The `taskRows: 'extra'` mix: EVERY sample gives its dense word-grounded caption row (so
+ * captioning sees as many captions per step as captioning alone would), and in addition, each
+ * independently, a location-conditioned row with probability `locationFraction` and a referring
+ * row with probability `referringFraction` (when the sample has those annotations). A batch of B
+ * samples gives about `B * (1 + locationFraction + referringFraction)` rows.
+ */
+export function chooseRowsWithExtras(samples: readonly Sample[], tokenizer: Tokenizer, mix: RowMix, random: () => number): RowsWithSamples {
+  const rows: PixelRow[] = [];
+  const sampleOf: number[] = [];
+  samples.forEach((s, i) => {
+    rows.push(denseCaptionRow(s, tokenizer));
+    sampleOf.push(i);
+  });
+  samples.forEach((s, i) => {
+    const prompts = locationPromptsOf(s);
+    if (random() < mix.locationFraction && prompts.length) {
+      rows.push(locationCaptionRow(prompts[Math.floor(random() * prompts.length)]));
+      sampleOf.push(i);
+    }
+    const refs = referringOf(s);
+    if (random() < mix.referringFraction && refs.length) {
+      rows.push(referringRow(refs[Math.floor(random() * refs.length)], tokenizer, mix.referringPrompt));
+      sampleOf.push(i);
+    }
+  });
+  return { rows, sampleOf };
+}

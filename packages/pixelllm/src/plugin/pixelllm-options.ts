@@ -27,6 +27,15 @@ export interface PixelLlmOptions {
   referringFraction?: number;
   /** Words before a referring expression. Default `'where is'`. */
   referringPrompt?: string;
+  /**
+   * How the tasks share a batch. `'share'` (default): each sample gives ONE row, drawn as above, so
+   * only `1 - locationFraction - referringFraction` of the rows are dense captions. `'extra'`: each
+   * sample always gives its dense caption row, and location / referring rows are added on top with
+   * those probabilities (more rows per step, about `1 + locationFraction + referringFraction` times
+   * the compute); captioning then sees as many captions as captioning alone, which is what keeps
+   * its cross-entropy at the captioning-alone level (measured in the README).
+   */
+  taskRows?: 'share' | 'extra';
   /** Point head options (hidden width, depth, seed). */
   head?: PointHeadOptions;
   /** Location prompt encoder options. */
@@ -50,6 +59,7 @@ export interface ResolvedPixelLlmOptions {
   locationFraction: number;
   referringFraction: number;
   referringPrompt: string;
+  taskRows: 'share' | 'extra';
   head: PointHeadOptions;
   promptEncoder: LocationPromptEncoderOptions;
   eval: { maxSamples: number; batchSize: number; maxNewTokens: number };
@@ -62,7 +72,7 @@ function fail(field: string, want: string, got: unknown): never {
 /** Fills defaults and validates, naming the field at fault. */
 export function resolvePixelLlmOptions(options: PixelLlmOptions = {}): ResolvedPixelLlmOptions {
   if (!options || typeof options !== 'object') fail('(options)', 'an object', options);
-  const known = new Set(['maxLength', 'pointLossWeight', 'pointUnits', 'locationFraction', 'referringFraction', 'referringPrompt', 'head', 'promptEncoder', 'eval']);
+  const known = new Set(['maxLength', 'pointLossWeight', 'pointUnits', 'locationFraction', 'referringFraction', 'referringPrompt', 'taskRows', 'head', 'promptEncoder', 'eval']);
   for (const k of Object.keys(options)) if (!known.has(k)) fail(k, `one of the known options (${[...known].join(', ')})`, k);
   const o: ResolvedPixelLlmOptions = {
     maxLength: options.maxLength ?? 32,
@@ -71,6 +81,7 @@ export function resolvePixelLlmOptions(options: PixelLlmOptions = {}): ResolvedP
     locationFraction: options.locationFraction ?? 0.25,
     referringFraction: options.referringFraction ?? 0.25,
     referringPrompt: options.referringPrompt ?? 'where is',
+    taskRows: options.taskRows ?? 'share',
     head: options.head ?? {},
     promptEncoder: options.promptEncoder ?? {},
     eval: { maxSamples: options.eval?.maxSamples ?? 64, batchSize: options.eval?.batchSize ?? 16, maxNewTokens: options.eval?.maxNewTokens ?? 8 },
@@ -81,6 +92,7 @@ export function resolvePixelLlmOptions(options: PixelLlmOptions = {}): ResolvedP
   for (const k of ['locationFraction', 'referringFraction'] as const) if (!(o[k] >= 0 && o[k] <= 1)) fail(k, 'a number in [0, 1]', o[k]);
   if (o.locationFraction + o.referringFraction > 1) fail('locationFraction + referringFraction', 'at most 1', o.locationFraction + o.referringFraction);
   if (typeof o.referringPrompt !== 'string') fail('referringPrompt', 'a string', o.referringPrompt);
+  if (o.taskRows !== 'share' && o.taskRows !== 'extra') fail('taskRows', "'share' or 'extra'", o.taskRows);
   for (const k of ['maxSamples', 'batchSize', 'maxNewTokens'] as const) if (!Number.isInteger(o.eval[k]) || o.eval[k] < 1) fail(`eval.${k}`, 'an integer >= 1', o.eval[k]);
   return o;
 }

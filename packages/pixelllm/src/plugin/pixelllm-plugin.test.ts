@@ -8,9 +8,9 @@ describe('pixelllm plugin', () => {
     await initBackend('wasm');
   });
 
-  it('trains captioning + points + location prompts + referring with falling loss and no leaked tensors', async () => {
+  it.each(['share', 'extra'] as const)('trains captioning + points + location prompts + referring with falling loss and no leaked tensors (taskRows %s)', async (taskRows) => {
     const model = tinyVlm(tokenizer, 0);
-    const plugin = pixelllm({ locationFraction: 0.25, referringFraction: 0.25 });
+    const plugin = pixelllm({ locationFraction: 0.25, referringFraction: 0.25, taskRows });
     const ctx = new TestContext(model, tokenizer);
     await plugin.setup!(ctx);
     const data = tinyWorld('train', 8);

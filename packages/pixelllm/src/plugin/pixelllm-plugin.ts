@@ -6,7 +6,7 @@ import { evaluateWordGrounding } from '../eval/word-grounding-eval.js';
 import { evaluateReferring } from '../eval/referring-eval.js';
 import { evaluateLocationCaptions } from '../eval/location-caption-eval.js';
 import { firstSamples } from '../eval/eval-samples.js';
-import { chooseRows } from './choose-rows.js';
+import { chooseRows, chooseRowsWithExtras } from './choose-rows.js';
 import { pixelLlmLoss } from './pixelllm-loss.js';
 import { resolvePixelLlmOptions, type PixelLlmOptions } from './pixelllm-options.js';
 
@@ -83,9 +83,12 @@ export function pixelllm(options: PixelLlmOptions = {}): Plugin {
     loss(samples, ctx) {
       const model = vlmOf(ctx);
       const { head, promptEncoder } = modules(ctx);
-      const rows = chooseRows(samples, ctx.tokenizer, o, () => ctx.random());
+      const random = () => ctx.random();
+      const sampleImages = imagesOf(samples);
+      const { rows, sampleOf } =
+        o.taskRows === 'extra' ? chooseRowsWithExtras(samples, ctx.tokenizer, o, random) : { rows: chooseRows(samples, ctx.tokenizer, o, random), sampleOf: samples.map((_, i) => i) };
       return tf.tidy(() => {
-        const images = imagesToTensor(imagesOf(samples), modelImageSize(model));
+        const images = imagesToTensor(sampleOf.map((i) => sampleImages[i]), modelImageSize(model));
         const out = pixelLlmLoss(model, head, promptEncoder, images, rows, {
           tokenizer: ctx.tokenizer,
           maxLength: o.maxLength,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { denseCaptionRow, referringRow, locationCaptionRow } from './sample-rows.js';
 import { pointsToBox, boxToPoints } from './box-points.js';
-import { chooseRows } from '../plugin/choose-rows.js';
+import { chooseRows, chooseRowsWithExtras } from '../plugin/choose-rows.js';
 import { resolvePixelLlmOptions } from '../plugin/pixelllm-options.js';
 import { tinyWorld, tokenizer } from '../testing/tiny-setup.js';
 import { WHOLE_IMAGE_BOX } from '../prompt/location-prompt-encoder.js';
@@ -48,6 +48,36 @@ describe('rows built from shapes-world samples', () => {
     expect(ref).toBeLessThan(0.27);
   });
 
+  it("chooseRowsWithExtras ('extra' mix): every sample's dense caption first, extra rows on top at about the fractions, each pointing at its sample", () => {
+    const samples = Array.from({ length: 4 }, (_, i) => tinyWorld('train', 4).get(i));
+    let state = 11;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    let loc = 0;
+    let ref = 0;
+    for (let k = 0; k < 100; k++) {
+      const { rows, sampleOf } = chooseRowsWithExtras(samples, tokenizer, { locationFraction: 0.3, referringFraction: 0.2, referringPrompt: 'where is' }, random);
+      expect(rows.length).toBe(sampleOf.length);
+      samples.forEach((s, i) => {
+        expect(rows[i]).toEqual(denseCaptionRow(s, tokenizer));
+        expect(sampleOf[i]).toBe(i);
+      });
+      rows.slice(samples.length).forEach((r, j) => {
+        const s = samples[sampleOf[samples.length + j]];
+        if (r.captionLoss) {
+          loc++;
+          expect(s.locationPrompts.map((p) => p.caption)).toContain(r.text);
+        } else {
+          ref++;
+          expect(s.referring.map((x) => `where is ${x.expression}`)).toContain(r.text);
+        }
+      });
+    }
+    expect(loc / 400).toBeGreaterThan(0.22);
+    expect(loc / 400).toBeLessThan(0.38);
+    expect(ref / 400).toBeGreaterThan(0.13);
+    expect(ref / 400).toBeLessThan(0.27);
+  });
+
   it('box helpers: corners and the clamped min/max box', () => {
     expect(boxToPoints([0.1, 0.2, 0.3, 0.4])).toEqual([
       [0.1, 0.2],
@@ -63,6 +93,8 @@ describe('rows built from shapes-world samples', () => {
     expect(() => resolvePixelLlmOptions({ locationFraction: 0.8, referringFraction: 0.5 })).toThrow(/locationFraction \+ referringFraction/);
     expect(() => resolvePixelLlmOptions({ pointUnits: 'cm' as never })).toThrow(/pointUnits/);
     expect(() => resolvePixelLlmOptions({ bogus: 1 } as never)).toThrow(/bogus/);
+    expect(() => resolvePixelLlmOptions({ taskRows: 'all' as never })).toThrow(/"taskRows" must be 'share' or 'extra'/);
+    expect(resolvePixelLlmOptions().taskRows).toBe('share');
     expect(resolvePixelLlmOptions().pointLossWeight).toBe(0.1);
   });
 });
