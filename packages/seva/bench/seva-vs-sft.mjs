@@ -8,8 +8,21 @@
  * Every stage is resumable (pairs, trainer runs and evals are kept in --out).
  *
  * Usage (after `cd packages/core && npx tsup; cd ../seva && npx tsup`):
- *   node packages/seva/bench/seva-vs-sft.mjs --sft /work/sft/captioning-s1 --out runs/seva-bench \
- *     [--seeds 1,2,3] [--steps 24] [--images 192] [--batch 8] [--lr 2e-4] [--beta 0.1]
+ *   node packages/seva/bench/seva-vs-sft.mjs --sft /work/sft/captioning --out runs/seva-bench \
+ *     [--seeds 1,2,3] [--steps 24] [--images 192] [--batch 8] [--lr 2e-4] [--beta 0.1] \
+ *     [--aug diffusion|crop|flip|jitter] [--t 500] [--crop-scale 0.75] [--max-new-tokens 24] \
+ *     [--loss-type sigmoid|ipo] [--sft-weight 0] [--pair-filter all|same-length] [--eval-offset 0] [--native auto|on|off]
+ * --pair-filter same-length keeps only pairs whose chosen and rejected answers have the same number of
+ * words (they differ in which objects/attributes/relations they name, not in how many), written to
+ * pairs-same-length.jsonl; SeVa's own filter (identical answers dropped) always applies.
+ * --sft-qa-weight w > 0 adds to the continued-SFT arm the question-answering loss of train-qa-sft.mjs
+ * ("question answer" text on the same images' yes/no probes) with weight w, i.e. it continues that recipe.
+ * --sft-weight w > 0 adds, in the DPO arm, captioning NLL on the pairs' chosen answers (the model's own
+ * clean-image captions; no labels) with weight w, as RPO / TRL's rpo_alpha do. 0 (default): plain DPO.
+ * --eval-offset N evaluates on the test split from image N on (CHAIR and POPE), so settings can be
+ * chosen on test images the final runs do not report (offset 100 with the default 100/32 images).
+ * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
+ * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,6 +56,16 @@ const { values: a } = parseArgs({
     t: { type: 'string', default: '500' },
     'chair-images': { type: 'string', default: '100' },
     'pope-images': { type: 'string', default: '32' },
+    aug: { type: 'string', default: 'diffusion' },
+    'crop-scale': { type: 'string', default: '0.75' },
+    'max-new-tokens': { type: 'string', default: '24' },
+    'max-length': { type: 'string', default: '32' },
+    'loss-type': { type: 'string', default: 'sigmoid' },
+    'sft-weight': { type: 'string', default: '0' },
+    'pair-filter': { type: 'string', default: 'all' },
+    'sft-qa-weight': { type: 'string', default: '0' },
+    'eval-offset': { type: 'string', default: '0' },
+    native: { type: 'string', default: 'auto' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -55,8 +78,34 @@ const out = resolve(a.out);
 mkdirSync(out, { recursive: true });
 const log = (m) => process.stderr.write(`[seva-bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
+const aug = a.aug;
+if (!['diffusion', 'crop', 'flip', 'jitter'].includes(aug)) throw new Error(`--aug: diffusion, crop, flip or jitter, got ${aug}`);
+if (!['auto', 'on', 'off'].includes(a.native)) throw new Error(`--native: auto, on or off, got ${a.native}`);
+const maxNewTokens = Number(a['max-new-tokens']);
+const maxLength = Number(a['max-length']);
+const lossType = a['loss-type'];
+const sftWeight = Number(a['sft-weight']);
+const pairFilter = a['pair-filter'];
+const sftQaWeight = Number(a['sft-qa-weight']);
+if (!['all', 'same-length'].includes(pairFilter)) throw new Error(`--pair-filter: all or same-length, got ${pairFilter}`);
+const evalOffset = Number(a['eval-offset']);
+
 const backend = await initBackend(process.env.VLALIGN_BACKEND);
 log(`backend ${backend.name} threads=${backend.threads}`);
+/** @vlalign/native's status, or why it is off (a dynamic import, so the bench runs without it). */
+let native = { active: false, reason: 'disabled by --native off' };
+if (a.native !== 'off') {
+  try {
+    const { enableNative } = await import('../../native/dist/index.js');
+    native = await enableNative();
+  } catch (e) {
+    native = { active: false, reason: `@vlalign/native not loadable: ${e?.message ?? e}` };
+  }
+  if (a.native === 'on' && !native.active) throw new Error(`--native on: ${native.reason}`);
+}
+log(`native: ${native.active ? `active (gemm ${native.gemm})` : `off (${native.reason})`}`);
+const startedAt = performance.now();
+const secondsSince = (t0) => Math.round((performance.now() - t0) / 100) / 10;
 const tokenizer = shapesTokenizer();
 
 // The SFT run's own model and data settings, so the comparison starts from exactly its setup.
@@ -76,8 +125,42 @@ function loadSft() {
 
 const trainSpec = sftConfig.data.train.shapesWorld;
 const train = createShapesWorld(trainSpec);
-const test = createShapesWorld({ ...(sftConfig.data.eval?.shapesWorld ?? trainSpec), split: 'test' });
+const testAll = createShapesWorld({ ...(sftConfig.data.eval?.shapesWorld ?? trainSpec), split: 'test' });
 const sliceOf = (offset, n) => ({ length: n, source: `${train.source}[${offset}:${offset + n}]`, get: (i) => train.get(offset + i) });
+const test =
+  evalOffset > 0
+    ? { length: testAll.length - evalOffset, source: `${testAll.source}[${evalOffset}:]`, get: (i) => testAll.get(evalOffset + i) }
+    : testAll;
+if (test.length < Number(a['chair-images'])) throw new Error(`--eval-offset ${evalOffset} leaves ${test.length} test images, fewer than --chair-images`);
+
+/** One sample per (image, yes/no probe), the answer written after the question (as train-qa-sft.mjs). */
+function questionsOf(ds) {
+  const perImage = 18;
+  return {
+    length: ds.length * perImage,
+    source: `${ds.source}:questions`,
+    get: async (i) => {
+      const s = await ds.get(Math.floor(i / perImage));
+      const q = s.questions[i % perImage];
+      return { id: `${s.id}-q${i % perImage}`, image: s.image, captions: [`${q.question} ${q.answer}`] };
+    },
+  };
+}
+
+/** Length and object statistics of a pairs file (are the rejected answers just longer?). */
+function pairStats(file) {
+  const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const words = (x) => x.trim().split(/\s+/).filter(Boolean).length;
+  const n = rows.length || 1;
+  const sum = (f) => rows.reduce((s, r) => s + f(r), 0);
+  return {
+    chosenWords: sum((r) => words(r.chosen)) / n,
+    rejectedWords: sum((r) => words(r.rejected)) / n,
+    rejectedLonger: sum((r) => (words(r.rejected) > words(r.chosen) ? 1 : 0)) / n,
+    rejectedShorter: sum((r) => (words(r.rejected) < words(r.chosen) ? 1 : 0)) / n,
+    examples: rows.slice(0, 3).map((r) => ({ chosen: r.chosen, rejected: r.rejected })),
+  };
+}
 
 const hooks = [
   chairEvalHook({ maxSamples: Number(a['chair-images']), maxNewTokens: 24 }),
@@ -99,7 +182,12 @@ async function evaluate(model, file) {
   return r;
 }
 
-const results = { settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, t: Number(a.t), backend: backend.name }, baseline: undefined, seeds: [] };
+const results = {
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, pairFilter, sftQaWeight, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
+  baseline: undefined,
+  seeds: [],
+};
 {
   const m = loadSft();
   log('evaluating the SFT checkpoint');
@@ -116,16 +204,35 @@ for (const seed of seeds) {
   const pairsFile = join(dir, 'pairs.jsonl');
   const gen = loadSft();
   const t0 = performance.now();
-  const made = await makePreferencePairs({ model: gen, tokenizer, dataset: source, out: pairsFile, augmentation: 'diffusion', t: Number(a.t), seed, maxNewTokens: 24, batchSize: 32, log });
+  const made = await makePreferencePairs({ model: gen, tokenizer, dataset: source, out: pairsFile, augmentation: aug, t: Number(a.t), cropScale: Number(a['crop-scale']), seed, maxNewTokens, batchSize: 32, log });
   gen.dispose();
-  log(`seed ${seed}: ${made.kept} pairs kept, ${made.dropped} identical dropped, ${made.droppedEmpty} empty (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  const pairsSeconds = secondsSince(t0);
+  const stats = pairStats(pairsFile);
+  log(`seed ${seed}: ${made.kept} pairs kept, ${made.dropped} identical dropped, ${made.droppedEmpty} empty (${pairsSeconds} s); words chosen ${stats.chosenWords.toFixed(1)} rejected ${stats.rejectedWords.toFixed(1)}, rejected longer ${(stats.rejectedLonger * 100).toFixed(0)}%`);
 
+  let trainPairsFile = pairsFile;
+  let filtered;
+  if (pairFilter === 'same-length') {
+    const words = (x) => x.trim().split(/\s+/).filter(Boolean).length;
+    const lines = readFileSync(pairsFile, 'utf8').split('\n').filter(Boolean);
+    const keep = lines.filter((l) => { const r = JSON.parse(l); return words(r.chosen) === words(r.rejected); });
+    trainPairsFile = join(dir, 'pairs-same-length.jsonl');
+    writeFileSync(trainPairsFile, keep.map((l) => `${l}\n`).join(''));
+    filtered = { kept: keep.length, droppedLength: lines.length - keep.length };
+    log(`seed ${seed}: same-length filter keeps ${keep.length} of ${lines.length} pairs`);
+  }
   const dpoModel = loadSft();
-  const pairs = await preferencePairs(pairsFile, { imageSize: 64 });
+  const pairs = await preferencePairs(trainPairsFile, { imageSize: 64 });
   const dpo = new Trainer({
     model: dpoModel,
     tokenizer,
-    plugins: [seva({ beta, maxLength: 32, chair: false, pope: false })],
+    plugins: [
+      seva({ beta, lossType, maxLength, chair: false, pope: false }),
+      // optional NLL on the chosen answers (the captioning plugin reads `captions`)
+      ...(sftWeight > 0
+        ? [{ plugin: captioning({ maxLength }), weight: sftWeight, data: { length: pairs.length, source: `${pairs.source ?? 'pairs'}:chosen`, get: async (i) => { const p = await pairs.get(i); return { ...p, captions: [p.chosen] }; } } }]
+        : []),
+    ],
     data: pairs,
     batchSize: batch,
     steps,
@@ -135,7 +242,9 @@ for (const seed of seeds) {
     logEvery: 4,
     progress: false,
   });
+  const t1 = performance.now();
   await dpo.fit();
+  const dpoSeconds = secondsSince(t1);
   const dpoEval = await evaluate(dpoModel, join(dir, 'eval-dpo.json'));
   dpoModel.dispose();
 
@@ -143,8 +252,11 @@ for (const seed of seeds) {
   const cont = new Trainer({
     model: sftModel,
     tokenizer,
-    plugins: [captioning({ maxLength: 32 })],
     data: source,
+    plugins: [
+      captioning({ maxLength }),
+      ...(sftQaWeight > 0 ? [{ plugin: { ...captioning({ maxLength }), name: 'qa' }, weight: sftQaWeight, data: questionsOf(source) }] : []),
+    ],
     batchSize: batch,
     steps,
     seed,
@@ -153,14 +265,24 @@ for (const seed of seeds) {
     logEvery: 4,
     progress: false,
   });
+  const t2 = performance.now();
   await cont.fit();
+  const sftSeconds = secondsSince(t2);
   const sftEval = await evaluate(sftModel, join(dir, 'eval-sft.json'));
   sftModel.dispose();
 
   const curve = readMetrics(join(dir, 'dpo', 'metrics.jsonl'))
     .filter((r) => r['seva/loss'] !== undefined)
-    .map((r) => ({ step: r.step, loss: r['seva/loss'], chosen: r['seva/rewards/chosen'], rejected: r['seva/rewards/rejected'], accuracy: r['seva/rewards/accuracies'], margin: r['seva/rewards/margins'] }));
-  results.seeds.push({ seed, pairs: { kept: made.kept, dropped: made.dropped, droppedEmpty: made.droppedEmpty, images: made.processed }, dpo: dpoEval, sft: sftEval, rewards: curve });
+    .map((r) => ({ step: r.step, loss: r['seva/loss'], chosen: r['seva/rewards/chosen'], rejected: r['seva/rewards/rejected'], accuracy: r['seva/rewards/accuracies'], margin: r['seva/rewards/margins'], logpsChosen: r['seva/logps/chosen'], logpsRejected: r['seva/logps/rejected'] }));
+  results.seeds.push({
+    seed,
+    pairs: { kept: made.kept, dropped: made.dropped, droppedEmpty: made.droppedEmpty, images: made.processed, ...stats, ...(filtered ? { filtered } : {}) },
+    dpo: dpoEval,
+    sft: sftEval,
+    rewards: curve,
+    // train seconds exclude evaluation; pairs are resumable, so a resumed run reports only the remainder
+    seconds: { pairs: pairsSeconds, dpoTrain: dpoSeconds, sftTrain: sftSeconds, seedTotal: secondsSince(t0) },
+  });
   log(`seed ${seed}: DPO ${JSON.stringify(dpoEval)}\n  SFT ${JSON.stringify(sftEval)}`);
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 }
@@ -178,8 +300,11 @@ const rows = [
   ['POPE F1 (%), yes-vs-no logit', 'pope_cmp_f1'],
   ['POPE accuracy (%), yes-vs-no logit', 'pope_cmp_accuracy'],
 ];
+results.seconds = secondsSince(startedAt);
+writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
+const augText = aug === 'diffusion' ? `diffusion t=${a.t}` : aug === 'crop' ? `crop ${a['crop-scale']}` : aug;
 const md = [
-  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, beta ${beta}, diffusion t=${a.t}; backend ${backend.name}.`,
+  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}, ${augText}, answers <= ${maxNewTokens} tokens; test images from ${evalOffset}; backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
   '',
   '| metric (test split) | SFT start | + SFT | + SeVa DPO |',
   '|---|---|---|---|',
@@ -190,7 +315,14 @@ const md = [
   ...results.seeds.map((s) => {
     const f = s.rewards[0];
     const l = s.rewards.at(-1);
-    return `| ${s.seed} | ${s.pairs.kept} / ${s.pairs.images} | ${s.pairs.dropped} | ${f.accuracy.toFixed(2)} -> ${l.accuracy.toFixed(2)} | ${f.margin.toFixed(3)} -> ${l.margin.toFixed(3)} | ${l.chosen.toFixed(3)}, ${l.rejected.toFixed(3)} |`;
+    return `| ${s.seed} | ${s.pairs.filtered ? `${s.pairs.filtered.kept} same-length of ${s.pairs.kept}` : s.pairs.kept} / ${s.pairs.images} | ${s.pairs.dropped} | ${f.accuracy.toFixed(2)} -> ${l.accuracy.toFixed(2)} | ${f.margin.toFixed(3)} -> ${l.margin.toFixed(3)} | ${l.chosen.toFixed(3)}, ${l.rejected.toFixed(3)} |`;
+  }),
+  '',
+  '| seed | CHAIR_i % SFT / DPO | CHAIR_s % SFT / DPO | mentions SFT / DPO | POPE cmp F1 % SFT / DPO | words chosen / rejected | rejected longer % |',
+  '|---|---|---|---|---|---|---|',
+  ...results.seeds.map((s) => {
+    const p = (k, f = 100, d = 1) => `${(s.sft[k] * f).toFixed(d)} / ${(s.dpo[k] * f).toFixed(d)}`;
+    return `| ${s.seed} | ${p('chair_i')} | ${p('chair_s')} | ${p('chair_mentions', 1, 2)} | ${p('pope_cmp_f1')} | ${s.pairs.chosenWords.toFixed(1)} / ${s.pairs.rejectedWords.toFixed(1)} | ${(s.pairs.rejectedLonger * 100).toFixed(0)} |`;
   }),
 ].join('\n');
 writeFileSync(join(out, 'results.md'), `${md}\n`);

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * An SFT checkpoint that can also answer POPE-style yes/no questions, so POPE measures something.
+ *
+ * Starts from a captioning SFT run (e.g. /work/sft/captioning, examples/captioning.yaml) and continues
+ * SFT with two captioning losses, each on its own data stream:
+ *   - the train captions (as the captioning run), and
+ *   - question answering written as text: "[BOS] is there a red circle in the image? yes [EOS]", from
+ *     the shapes world's `questions` (random / popular / adversarial probes of the train images).
+ * POPE's hook asks `[BOS, question]` and reads the next token, which is what this teaches.
+ * Writes <out>/config.json (the captioning run's config, with the steps added) and
+ * <out>/checkpoints/step-N, the layout seva-vs-sft.mjs reads with --sft.
+ *
+ * Usage: node packages/seva/bench/train-qa-sft.mjs --sft /work/sft/captioning --out /work/sft/captioning-qa \
+ *   [--steps 400] [--batch 16] [--lr 1e-3] [--qa-weight 1] [--native auto|on|off]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Trainer, captioning, createModel, createShapesWorld, findLatestCheckpoint, initBackend, loadCheckpoint, shapesTokenizer, tf } from '@vlalign/core';
+import { popeEvalHook } from '../dist/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    sft: { type: 'string', default: '/work/sft/captioning' },
+    out: { type: 'string', default: '/work/sft/captioning-qa' },
+    steps: { type: 'string', default: '400' },
+    batch: { type: 'string', default: '16' },
+    lr: { type: 'string', default: '1e-3' },
+    'qa-weight': { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    native: { type: 'string', default: 'auto' },
+  },
+});
+const out = resolve(a.out);
+mkdirSync(out, { recursive: true });
+const log = (m) => process.stderr.write(`[qa-sft ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const backend = await initBackend(process.env.VLALIGN_BACKEND);
+let native = { active: false, reason: 'disabled by --native off' };
+if (a.native !== 'off') {
+  try {
+    const { enableNative } = await import('../../native/dist/index.js');
+    native = await enableNative();
+  } catch (e) {
+    native = { active: false, reason: `@vlalign/native not loadable: ${e?.message ?? e}` };
+  }
+  if (a.native === 'on' && !native.active) throw new Error(`--native on: ${native.reason}`);
+}
+log(`backend ${backend.name}, native ${native.active ? 'on' : `off (${native.reason})`}`);
+
+const tokenizer = shapesTokenizer();
+const sftRun = JSON.parse(readFileSync(join(a.sft, 'config.json'), 'utf8'));
+const sftConfig = sftRun.config;
+const ckptDir = findLatestCheckpoint(a.sft);
+const ckpt = loadCheckpoint(ckptDir);
+tf.dispose(Object.values(ckpt.optimizer));
+const model = createModel('vlm', sftConfig.model.preset ?? 'tiny', { seed: sftConfig.seed ?? 0, vocabSize: tokenizer.vocabSize });
+model.loadStateDict(Object.fromEntries(Object.entries(ckpt.model).filter(([k]) => !k.startsWith('plugins.'))));
+log(`from ${ckptDir}`);
+
+const train = createShapesWorld(sftConfig.data.train.shapesWorld);
+const test = createShapesWorld({ ...sftConfig.data.eval.shapesWorld, split: 'test' });
+const perImage = train.get(0).questions.length;
+/** One sample per (train image, question): the caption field holds "question answer". */
+export const qaData = {
+  length: train.length * perImage,
+  source: `${train.source}:questions`,
+  get: async (i) => {
+    const s = await train.get(Math.floor(i / perImage));
+    const q = s.questions[i % perImage];
+    return { id: `${s.id}-q${i % perImage}`, image: s.image, captions: [`${q.question} ${q.answer}`] };
+  },
+};
+
+const steps = Number(a.steps);
+const t0 = performance.now();
+await new Trainer({
+  model,
+  tokenizer,
+  plugins: [
+    { plugin: captioning({ maxLength: 32 }), data: train },
+    { plugin: { ...captioning({ maxLength: 32 }), name: 'qa' }, weight: Number(a['qa-weight']), data: qaData },
+  ],
+  evalData: test,
+  batchSize: Number(a.batch),
+  steps,
+  seed: Number(a.seed),
+  optimizer: { lr: Number(a.lr), weightDecay: 0.01, warmupSteps: 20 },
+  runDir: out,
+  logEvery: 50,
+  progress: false,
+}).fit();
+const seconds = Math.round((performance.now() - t0) / 1000);
+model.eval();
+const pope = await popeEvalHook({ maxSamples: 32, answer: 'generate' }).run({ model, tokenizer, evalData: test });
+log(`${steps} steps in ${seconds} s; POPE (test, first 32 images, generate): ${JSON.stringify(pope)}`);
+writeFileSync(
+  join(out, 'config.json'),
+  JSON.stringify({ ...sftRun, config: { ...sftConfig, name: `${sftConfig.name}-qa` }, qaSft: { from: ckptDir, steps, batch: Number(a.batch), lr: Number(a.lr), qaWeight: Number(a['qa-weight']), seed: Number(a.seed), seconds, native: native.active, pope } }, null, 2),
+);
