@@ -61,6 +61,9 @@ const VAL = env('VAL_SIZE', 128);
 const KEEP_RATIO = env('KEEP_RATIO', 0.3);
 const CENTER = env('CENTER', 1) === 1;
 const NATIVE = env('NATIVE', 1) === 1;
+const THRESH_MASK = env('THRESH_MASK', 0);
+/** Tokens per image of the fixed-count random baseline (default: the selector's mean count on the test set, rounded). */
+const FIXED_K = process.env.FIXED_K ? Number(process.env.FIXED_K) : undefined;
 
 /** A run folder (its latest checkpoint's model.safetensors) or a model.safetensors path. */
 function modelFile(init: string): string {
@@ -83,7 +86,7 @@ async function main() {
     const st = await enableNative();
     native = st.active ? `on (${st.gemm})` : `off: ${st.reason}`;
   }
-  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} maxObjects=${MAX_OBJECTS}`);
+  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} thresholdMaskShare=${THRESH_MASK} maxObjects=${MAX_OBJECTS}`);
   const tokenizer = shapesTokenizer();
   const train = createShapesWorld({ seed: SEED + 1, size: 4096, split: 'train', imageSize: 64, maxObjects: MAX_OBJECTS });
   const val = createShapesWorld({ seed: SEED + 1, size: VAL, split: 'val', imageSize: 64, maxObjects: MAX_OBJECTS });
@@ -119,7 +122,7 @@ async function main() {
   await new Trainer({
     model: vlm,
     tokenizer,
-    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, stage1Steps: STAGE1_STEPS, keepRatio: KEEP_RATIO, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 64, batchSize: 32, captionMaxTokens: 24 } })],
+    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, stage1Steps: STAGE1_STEPS, thresholdMaskShare: THRESH_MASK, keepRatio: KEEP_RATIO, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 64, batchSize: 32, captionMaxTokens: 24 } })],
     data: train,
     evalData: val,
     batchSize: BATCH,
@@ -149,6 +152,7 @@ async function main() {
   }
   const threshold = calibrateSelectorThreshold(visual.selector, valProbs, KEEP_RATIO);
   console.log(`[${elapsed()}] threshold: ${trainCalibrated.toFixed(4)} (calibrated in training) -> ${threshold.toFixed(4)} (on ${val.length} val scenes)`);
+  const measure = (sampleSeed?: number) => {
   const grid = Math.sqrt(vit.numPatches);
   const patch = 64 / grid;
   const counts: number[] = [];
@@ -157,17 +161,26 @@ async function main() {
   let keptFg = 0;
   let keptTotal = 0;
   let randomFgExpected = 0;
-  const cos = { selected: 0, random: 0, firstN: 0, n: 0 };
-  const rng = createRng(SEED + 7);
+  const cos = { selected: 0, random: 0, firstN: 0, randomMeanCount: 0, selectedContinuous: 0, randomContinuous: 0, n: 0 };
+  // The fixed-count random baseline keeps round(mean selector count) tokens in every image.
+  let countSum = 0;
+  for (let i = 0; i < test.length; i += 50) {
+    const f = patchFeatures(vit, test.slice(i, i + 50));
+    countSum += tokenizeFeatures(visual, f, { sampleSeed: sampleSeed === undefined ? undefined : sampleSeed + i }).reduce((a, t) => a + t.ids.length, 0);
+    f.dispose();
+  }
+  const meanCount = Math.round(countSum / test.length);
+  const rng = createRng(SEED + 7 + (sampleSeed ?? 0));
   for (let i = 0; i < test.length; i += 50) {
     const batch = test.slice(i, i + 50);
     const features = patchFeatures(vit, batch);
-    const tokens = tokenizeFeatures(visual, features);
+    const tokens = tokenizeFeatures(visual, features, { sampleSeed: sampleSeed === undefined ? undefined : sampleSeed + i });
     const b = batch.length;
     const n = vit.numPatches;
     const selKeep = new Float32Array(b * n);
     const randKeep = new Float32Array(b * n);
     const firstKeep = new Float32Array(b * n);
+    const fixedKeep = new Float32Array(b * n);
     tokens.forEach((t, r) => {
       const s = batch[r];
       counts.push(t.ids.length);
@@ -188,10 +201,20 @@ async function main() {
       }
       for (const p of order.slice(0, t.ids.length)) randKeep[r * n + p] = 1;
       firstKeep.fill(1, r * n, r * n + t.ids.length);
+      // Random keep with one count for every image (the mean count of the first pass; see below).
+      const order2 = Array.from({ length: n }, (_, j) => j);
+      for (let j = n - 1; j > 0; j--) {
+        const k = Math.floor(rng() * (j + 1));
+        [order2[j], order2[k]] = [order2[k], order2[j]];
+      }
+      for (const p of order2.slice(0, FIXED_K ?? meanCount)) fixedKeep[r * n + p] = 1;
     });
     cos.selected += reconCos(visual, features, selKeep);
     cos.random += reconCos(visual, features, randKeep);
     cos.firstN += reconCos(visual, features, firstKeep);
+    cos.randomMeanCount += reconCos(visual, features, fixedKeep);
+    cos.selectedContinuous += reconCos(visual, features, selKeep, false);
+    cos.randomContinuous += reconCos(visual, features, randKeep, false);
     cos.n += b * n;
     features.dispose();
   }
@@ -199,7 +222,32 @@ async function main() {
   const mean = counts.reduce((a, v) => a + v, 0) / counts.length;
   const byObjects = new Map<number, number[]>();
   counts.forEach((c, i) => (byObjects.get(objects[i]) ?? byObjects.set(objects[i], []).get(objects[i])!).push(c));
-  console.log(`[${elapsed()}] tokens/image ${mean.toFixed(2)} of ${vit.numPatches}; by #objects: ${[...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${(v.reduce((a, x) => a + x, 0) / v.length).toFixed(1)}`).join(' ')}`);
+  console.log(`[${elapsed()}] ${sampleSeed === undefined ? 'thresholded' : 'sampled'}: tokens/image ${mean.toFixed(2)} of ${vit.numPatches}; by #objects: ${[...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${(v.reduce((a, x) => a + x, 0) / v.length).toFixed(1)}`).join(' ')}`);
+
+  return {
+    allIds,
+    stats: {
+      tokensPerImage: mean,
+      tokensPerImageRange: [Math.min(...counts), Math.max(...counts)],
+      tokensByObjects: Object.fromEntries([...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.reduce((a, x) => a + x, 0) / v.length])),
+      spearmanTokensObjects: spearman(counts, objects),
+      foregroundShareKept: keptFg / keptTotal,
+      foregroundShareRandomSameCount: randomFgExpected / keptTotal,
+      reconCosine: {
+        selectorMerger: cos.selected / cos.n,
+        randomKeepSameCount: cos.random / cos.n,
+        firstNSameCount: cos.firstN / cos.n,
+        randomKeepFixedCount: { value: cos.randomMeanCount / cos.n, tokensPerImage: FIXED_K ?? meanCount },
+        continuousSelectorMerger: cos.selectedContinuous / cos.n,
+        continuousRandomSameCount: cos.randomContinuous / cos.n,
+      },
+      codebook: { usage: usage.usage, perplexity: usage.perplexity, distinct: usage.distinct },
+    },
+  };
+  };
+  // Thresholded (deterministic) selection, and LaVIT's sampled selection for comparison.
+  const { allIds, stats } = measure();
+  const sampled = measure(SEED + 1000).stats;
 
   // 4. Unified LM.
   const { lm, vocab } = createUnifiedLM({ maxLength: vit.numPatches + 48, width: 64, layers: 2, heads: 4, mlpHidden: 256 }, tokenizer.vocabSize, CODEBOOK, { seed: SEED });
@@ -209,16 +257,10 @@ async function main() {
   const lavitCider = ciderD(lavitCaps, refs).score;
 
   const results = {
-    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, maxObjects: MAX_OBJECTS, native, init: init ?? null },
+    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, thresholdMaskShare: THRESH_MASK, maxObjects: MAX_OBJECTS, native, init: init ?? null },
     threshold: { trainingCalibrated: trainCalibrated, valCalibrated: threshold },
-    tokensPerImage: mean,
-    tokensPerImageRange: [Math.min(...counts), Math.max(...counts)],
-    tokensByObjects: Object.fromEntries([...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.reduce((a, x) => a + x, 0) / v.length])),
-    spearmanTokensObjects: spearman(counts, objects),
-    foregroundShareKept: keptFg / keptTotal,
-    foregroundShareRandomSameCount: randomFgExpected / keptTotal,
-    reconCosine: { selectorMerger: cos.selected / cos.n, randomKeepSameCount: cos.random / cos.n, firstNSameCount: cos.firstN / cos.n },
-    codebook: { usage: usage.usage, perplexity: usage.perplexity, distinct: usage.distinct },
+    ...stats,
+    sampledSelection: sampled,
     ciderD: { fromVisualIds: lavitCider, continuousCaptioner: baselineCider },
     example: { reference: refs[0][0], fromIds: lavitCaps[0], continuous: baselineCaps[0] },
     seconds: { tokenizerDone: Math.round(tTokenizer), total: Math.round((performance.now() - t0) / 1000) },
@@ -240,14 +282,14 @@ function fgPatches(s: ShapesSample, grid: number, patch: number): number[] {
 }
 
 /** Sum over patches of cos(reconstruction, target) with a given keep mask (quantised codes); the target is the tokenizer's (centred with CENTER). */
-function reconCos(tok: DynamicVisualTokenizer, features: tf.Tensor3D, keepValues: Float32Array): number {
+function reconCos(tok: DynamicVisualTokenizer, features: tf.Tensor3D, keepValues: Float32Array, quantize = true): number {
   return tf.tidy(() => {
     const [b, n] = features.shape;
     const keep = tf.tensor2d(keepValues, [b, n]);
     const x = tok.center(features);
     const z = tok.encode(tok.merger.forward(x, keep));
-    const q = tok.codebook.quantize(tf.reshape(z, [b * n, tok.config.codeDim]) as tf.Tensor2D);
-    const rec = tok.decoder.forward(tf.reshape(q.quantized, [b, n, tok.config.codeDim]) as tf.Tensor3D, keep, keepValues);
+    const codes = quantize ? tf.reshape(tok.codebook.quantize(tf.reshape(z, [b * n, tok.config.codeDim]) as tf.Tensor2D).quantized, [b, n, tok.config.codeDim]) : z;
+    const rec = tok.decoder.forward(codes as tf.Tensor3D, keep, keepValues);
     return tf.sum(cosineSimilarity(rec, x)).dataSync()[0];
   });
 }

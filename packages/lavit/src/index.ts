@@ -4,7 +4,7 @@
  * ViT features, and a unified LM over text and visual ids.
  */
 export { policySoftmax, MaskedAttention, POLICY_SOFTMAX_EPS } from './attention/masked-attention.js';
-export { TokenSelector, type TokenSelectorOptions, type SelectorOutput } from './selector/token-selector.js';
+export { TokenSelector, type TokenSelectorOptions, type SelectorOutput, type SelectorMask } from './selector/token-selector.js';
 export { hardGumbelKeep, straightThrough, type GumbelKeep } from './selector/gumbel-straight-through.js';
 export { keepRatioLoss } from './selector/keep-ratio-loss.js';
 export { keepThresholdForRatio, keepProbabilities, calibrateSelectorThreshold } from './selector/calibrate-threshold.js';
@@ -24,13 +24,13 @@ export {
   type TokenizerLossWeights,
 } from './tokenizer/dynamic-visual-tokenizer.js';
 export { visualTokenizerConfigSchema, parseVisualTokenizerConfig, type VisualTokenizerConfig, type ResolvedVisualTokenizerConfig } from './tokenizer/tokenizer-config.js';
-export { tokenizeImage, tokenizeImages, tokenizeFeatures, type ImageTokens } from './tokenizer/tokenize-image.js';
+export { tokenizeImage, tokenizeImages, tokenizeFeatures, type ImageTokens, type TokenizeFeaturesOptions } from './tokenizer/tokenize-image.js';
 export { UnifiedVocabulary, createUnifiedLM, type UnifiedLMConfig } from './unified/unified-vocabulary.js';
 export { pairSequence, sequenceBatch, type PairOrder, type SequenceBatch } from './unified/unified-sequences.js';
 export { restrictedGenerate, type RestrictedGenerateOptions } from './unified/restricted-generate.js';
 export { captionFromVisualIds, generateVisualIds, type CaptionFromIdsOptions, type GenerateVisualIdsOptions } from './unified/unified-generation.js';
 export { codebookUsage, type CodebookUsage } from './metrics/codebook-usage.js';
 export { spearman, pearson, averageRanks } from './metrics/spearman.js';
-export { lavit, lavitLm, lavitPhase, visionTower, patchFeatures, type LavitOptions, type LavitPhase, type LavitState } from './plugin/lavit-plugin.js';
+export { lavit, lavitLm, lavitPhase, thresholdMaskStep, visionTower, patchFeatures, type LavitOptions, type LavitPhase, type LavitState } from './plugin/lavit-plugin.js';
 export { lavitOptionsSchema, parseLavitOptions, type LavitJsonOptions, type ResolvedLavitOptions } from './plugin/lavit-options.js';
 export { tokenizeEvalSet, lavitEvalHooks } from './plugin/lavit-eval.js';

@@ -36,6 +36,12 @@ export const lavitOptionsSchema = z.strictObject({
    * `tokenizer.threshold`. Default true.
    */
   calibrateThreshold: z.boolean().default(true),
+  /**
+   * Share of stage-2 steps (evenly spread, once a threshold is calibrated) that train on the
+   * inference mask (`p_keep >= threshold`, straight-through) instead of a Gumbel sample, so merger
+   * and decoder also see the masks they get at inference. Default 0.
+   */
+  thresholdMaskShare: z.number().min(0).max(1).default(0),
   /** Batches (a rolling window) the threshold is calibrated on. Default 8. */
   calibrationBatches: z.number().int().positive().default(8),
   /** Tokenizer architecture (featureDim and numPatches come from the vision tower). */

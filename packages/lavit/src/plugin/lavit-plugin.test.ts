@@ -45,6 +45,7 @@ describe('lavit() in the core Trainer', () => {
           kmeansInitBatches: 2,
           featureMeanSamples: 8,
           calibrationBatches: 2,
+          thresholdMaskShare: 0.5,
           visualTokenizer: visual,
           unifiedLm: { width: 16, layers: 1, heads: 2, mlpHidden: 32, maxLength: 48 },
           eval: { maxSamples: 6, batchSize: 3, captionMaxTokens: 4 },

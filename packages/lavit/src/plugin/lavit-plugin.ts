@@ -83,6 +83,8 @@ export interface LavitState {
   calibration: Float32Array[];
   /** The calibration window changed since the threshold was last set. */
   calibrationDirty: boolean;
+  /** The threshold has been calibrated at least once in this run. */
+  calibrated?: boolean;
   /** Whether the unified LM has had training steps (or was handed over ready: mode 'unified-lm'). */
   lmTrained: boolean;
 }
@@ -176,7 +178,8 @@ export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
       }
       const tok = state.tokenizer!;
       const features = prepared.features!;
-      const out = tok.forward(features, { quantize: p === 'stage2', seed: deriveSeed(ctx.step, 'lavit-gumbel') });
+      const mask = p === 'stage2' && state.calibrated && thresholdMaskStep(ctx.step, o.thresholdMaskShare) ? 'threshold' : 'gumbel';
+      const out = tok.forward(features, { quantize: p === 'stage2', seed: deriveSeed(ctx.step, 'lavit-gumbel'), mask });
       const terms = tok.loss(out, features, { keepRatio: o.keepRatio, keepRatioWeight: o.keepRatioWeight, commitmentWeight: o.commitmentWeight });
       const kept = keptRows(out.keepValues);
       if (p === 'stage1' && ctx.step >= stage1(ctx) - o.kmeansInitBatches && kept.length) {
@@ -200,6 +203,7 @@ export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
       if (state.calibrationDirty) {
         calibrateSelectorThreshold(state.tokenizer!.selector, state.calibration, o.keepRatio);
         state.calibrationDirty = false;
+        state.calibrated = true;
       }
       if (!state.pendingEma.length) return;
       const tok = state.tokenizer!;
@@ -242,6 +246,11 @@ function collectCalibration(state: LavitState, features: tf.Tensor3D): void {
  */
 export function lavitLm(options: Omit<LavitOptions, 'mode'> = {}): Plugin<Prepared> {
   return lavit({ ...options, mode: 'unified-lm' });
+}
+
+/** Whether step `step` trains on the inference mask: `share` of the steps, evenly spread. */
+export function thresholdMaskStep(step: number, share: number): boolean {
+  return Math.floor((step + 1) * share) > Math.floor(step * share);
 }
 
 function keptRows(keepValues: Float32Array): number[] {

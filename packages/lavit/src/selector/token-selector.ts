@@ -1,5 +1,5 @@
 import { LayerNorm, Linear, Module, deriveSeed, gelu, tf } from '@vlalign/core';
-import { hardGumbelKeep } from './gumbel-straight-through.js';
+import { hardGumbelKeep, straightThrough } from './gumbel-straight-through.js';
 
 /** Options of {@link TokenSelector}. */
 export interface TokenSelectorOptions {
@@ -12,6 +12,9 @@ export interface TokenSelectorOptions {
   /** At inference, keep at least this many tokens per image (the most likely ones). Default 1 (LaVIT: n >= 1). */
   minTokens?: number;
 }
+
+/** How {@link TokenSelector.forward} decides in training mode: a Gumbel sample, or the inference threshold. */
+export type SelectorMask = 'gumbel' | 'threshold';
 
 /** Output of {@link TokenSelector.forward}. */
 export interface SelectorOutput {
@@ -88,11 +91,21 @@ export class TokenSelector extends Module {
 
   /**
    * Scores and decides. `seed` seeds the Gumbel noise in training mode (pass a different one per
-   * step); it is ignored at inference.
+   * step); it is ignored at inference. `mask: 'threshold'` makes training use the inference
+   * decision (`p_keep >= threshold`, no `minTokens` floor) with straight-through gradients of `p_keep`.
    */
-  forward(x: tf.Tensor3D, seed = 0): SelectorOutput {
+  forward(x: tf.Tensor3D, seed = 0, mask: SelectorMask = 'gumbel'): SelectorOutput {
     const logProbs = this.scores(x);
     const [b, n] = logProbs.shape;
+    if (this.training && mask === 'threshold') {
+      // The inference decision (p_keep >= threshold) with straight-through gradients of p_keep.
+      const p = tf.tidy(() => tf.exp(tf.reshape(tf.slice(logProbs, [0, 0, 0], [b, n, 1]), [b, n])) as tf.Tensor2D);
+      const threshold = this.threshold;
+      const keepValues = Float32Array.from(p.dataSync() as Float32Array, (v) => (v >= threshold ? 1 : 0));
+      const keep = tf.tidy(() => straightThrough(p, tf.tensor2d(keepValues, [b, n])));
+      p.dispose();
+      return { logProbs, keep, keepValues };
+    }
     if (this.training) {
       // The relaxed sample stays alive (it is on the gradient path); callers run this inside a tidy.
       const g = hardGumbelKeep(logProbs, seed, this.tau);

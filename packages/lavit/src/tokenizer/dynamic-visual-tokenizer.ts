@@ -1,5 +1,5 @@
 import { Linear, Module, deriveSeed, tf, type ViT } from '@vlalign/core';
-import { TokenSelector } from '../selector/token-selector.js';
+import { TokenSelector, type SelectorMask } from '../selector/token-selector.js';
 import { keepRatioLoss } from '../selector/keep-ratio-loss.js';
 import { TokenMerger } from '../merger/token-merger.js';
 import { EmaCodebook } from '../quantizer/ema-codebook.js';
@@ -15,6 +15,8 @@ export interface TokenizerForwardOptions {
   quantize: boolean;
   /** Seed of the selector's Gumbel noise (training mode only). Default 0. */
   seed?: number;
+  /** Training-mode keep decision: `'gumbel'` (default) or `'threshold'` (the inference mask, straight-through). */
+  mask?: SelectorMask;
 }
 
 /** Output of {@link DynamicVisualTokenizer.forward}; tensors belong to the caller's tidy. */
@@ -147,7 +149,7 @@ export class DynamicVisualTokenizer extends Module {
       throw new Error(`DynamicVisualTokenizer.forward: expected features [B, ${this.config.numPatches}, ${this.config.featureDim}], got [${features.shape}]`);
     }
     const x = this.center(features);
-    const { logProbs, keep, keepValues } = this.selector.forward(x, options.seed ?? 0);
+    const { logProbs, keep, keepValues } = this.selector.forward(x, options.seed ?? 0, options.mask);
     const merged = this.merger.forward(x, keep);
     const zHat = this.encode(merged);
     let codes = zHat;

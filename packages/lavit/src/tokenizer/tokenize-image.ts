@@ -1,5 +1,6 @@
 import { imagesToTensor, tf, type RgbImage } from '@vlalign/core';
 import type { DynamicVisualTokenizer } from './dynamic-visual-tokenizer.js';
+import { keepProbabilities } from '../selector/calibrate-threshold.js';
 
 /** One image's discrete tokens. */
 export interface ImageTokens {
@@ -9,18 +10,28 @@ export interface ImageTokens {
   patches: number[];
 }
 
+/** Options of {@link tokenizeFeatures}. */
+export interface TokenizeFeaturesOptions {
+  /**
+   * Stochastic selection, as LaVIT's released inference: keep each token by a hard Gumbel sample of
+   * the selector's keep probability with this seed (at least the most likely token per image).
+   * Default: deterministic (`p_keep >= threshold`, at least `minTokens`).
+   */
+  sampleSeed?: number;
+}
+
 /**
- * Tokenises patch features `[B, N, D]` in inference mode (deterministic selection, no gradient):
- * one variable-length id sequence per image. The module's training mode is restored afterwards.
+ * Tokenises patch features `[B, N, D]` in inference mode (no gradient): one variable-length id
+ * sequence per image. The module's training mode is restored afterwards.
  */
-export function tokenizeFeatures(tokenizer: DynamicVisualTokenizer, features: tf.Tensor3D): ImageTokens[] {
+export function tokenizeFeatures(tokenizer: DynamicVisualTokenizer, features: tf.Tensor3D, options: TokenizeFeaturesOptions = {}): ImageTokens[] {
   const wasTraining = tokenizer.training;
   tokenizer.eval();
   try {
     const [b, n] = features.shape;
     const { keepValues, indices } = tf.tidy(() => {
       const x = tokenizer.center(features);
-      const { keep, keepValues } = tokenizer.selector.forward(x);
+      const { keep, keepValues } = options.sampleSeed === undefined ? tokenizer.selector.forward(x) : sampledKeep(tokenizer, x, options.sampleSeed);
       const z = tokenizer.encode(tokenizer.merger.forward(x, keep));
       const q = tokenizer.codebook.quantize(tf.reshape(z, [b * n, tokenizer.config.codeDim]) as tf.Tensor2D);
       return { keepValues, indices: q.indices.dataSync() as Int32Array };
@@ -41,6 +52,30 @@ export function tokenizeFeatures(tokenizer: DynamicVisualTokenizer, features: tf
   } finally {
     tokenizer.train(wasTraining);
   }
+}
+
+/** A hard Gumbel keep sample (no straight-through needed here), at least the argmax token per image. */
+function sampledKeep(tokenizer: DynamicVisualTokenizer, x: tf.Tensor3D, seed: number): { keep: tf.Tensor2D; keepValues: Float32Array } {
+  const [b, n] = x.shape;
+  const sel = tokenizer.selector;
+  sel.train();
+  let keepValues: Float32Array;
+  try {
+    keepValues = Float32Array.from(sel.forward(x, seed).keepValues);
+  } finally {
+    sel.eval();
+  }
+  const probs = keepProbabilities(sel, x);
+  for (let r = 0; r < b; r++) {
+    let any = false;
+    let best = 0;
+    for (let i = 0; i < n; i++) {
+      if (keepValues[r * n + i] > 0.5) any = true;
+      if (probs[r * n + i] > probs[r * n + best]) best = i;
+    }
+    if (!any) keepValues[r * n + best] = 1;
+  }
+  return { keep: tf.tensor2d(keepValues, [b, n]), keepValues };
 }
 
 /**
