@@ -21,6 +21,8 @@
  * clean-image captions; no labels) with weight w, as RPO / TRL's rpo_alpha do. 0 (default): plain DPO.
  * --eval-offset N evaluates on the test split from image N on (CHAIR and POPE), so settings can be
  * chosen on test images the final runs do not report (offset 100 with the default 100/32 images).
+ * --test-size N makes the test split N images long (default: the SFT run's eval size, 200); the shapes
+ * world is seeded per index, so the first 200 images are the same either way.
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
  * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
@@ -65,6 +67,7 @@ const { values: a } = parseArgs({
     'pair-filter': { type: 'string', default: 'all' },
     'sft-qa-weight': { type: 'string', default: '0' },
     'eval-offset': { type: 'string', default: '0' },
+    'test-size': { type: 'string' },
     native: { type: 'string', default: 'auto' },
   },
 });
@@ -125,7 +128,9 @@ function loadSft() {
 
 const trainSpec = sftConfig.data.train.shapesWorld;
 const train = createShapesWorld(trainSpec);
-const testAll = createShapesWorld({ ...(sftConfig.data.eval?.shapesWorld ?? trainSpec), split: 'test' });
+const testSpec = { ...(sftConfig.data.eval?.shapesWorld ?? trainSpec), split: 'test' };
+if (a['test-size'] !== undefined) testSpec.size = Number(a['test-size']);
+const testAll = createShapesWorld(testSpec);
 const sliceOf = (offset, n) => ({ length: n, source: `${train.source}[${offset}:${offset + n}]`, get: (i) => train.get(offset + i) });
 const test =
   evalOffset > 0
@@ -141,7 +146,7 @@ function questionsOf(ds) {
     source: `${ds.source}:questions`,
     get: async (i) => {
       const s = await ds.get(Math.floor(i / perImage));
-      const q = s.questions[i % perImage];
+      const q = s.questions[(i % perImage) % s.questions.length];
       return { id: `${s.id}-q${i % perImage}`, image: s.image, captions: [`${q.question} ${q.answer}`] };
     },
   };
@@ -183,7 +188,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, pairFilter, sftQaWeight, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, pairFilter, sftQaWeight, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -304,7 +309,7 @@ results.seconds = secondsSince(startedAt);
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 const augText = aug === 'diffusion' ? `diffusion t=${a.t}` : aug === 'crop' ? `crop ${a['crop-scale']}` : aug;
 const md = [
-  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}, ${augText}, answers <= ${maxNewTokens} tokens; test images from ${evalOffset}; backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
+  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}, ${augText}, answers <= ${maxNewTokens} tokens; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE); backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
   '',
   '| metric (test split) | SFT start | + SFT | + SeVa DPO |',
   '|---|---|---|---|',

@@ -67,7 +67,7 @@ export const qaData = {
   source: `${train.source}:questions`,
   get: async (i) => {
     const s = await train.get(Math.floor(i / perImage));
-    const q = s.questions[i % perImage];
+    const q = s.questions[(i % perImage) % s.questions.length];
     return { id: `${s.id}-q${i % perImage}`, image: s.image, captions: [`${q.question} ${q.answer}`] };
   },
 };
