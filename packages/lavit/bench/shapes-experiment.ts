@@ -49,8 +49,8 @@ import {
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const CAP_STEPS = env('CAP_STEPS', 300);
-const TOK_STEPS = env('TOK_STEPS', 400);
-const LM_STEPS = env('LM_STEPS', 300);
+const TOK_STEPS = env('TOK_STEPS', 600);
+const LM_STEPS = env('LM_STEPS', 1500);
 const BATCH = env('BATCH', 16);
 const SEED = env('SEED', 0);
 const TEST = env('TEST_SIZE', 200);
@@ -152,98 +152,99 @@ async function main() {
   }
   const threshold = calibrateSelectorThreshold(visual.selector, valProbs, KEEP_RATIO);
   console.log(`[${elapsed()}] threshold: ${trainCalibrated.toFixed(4)} (calibrated in training) -> ${threshold.toFixed(4)} (on ${val.length} val scenes)`);
+  /** Tokens, counts, foreground shares and reconstruction (vs random masks) on the test scenes. */
   const measure = (sampleSeed?: number) => {
-  const grid = Math.sqrt(vit.numPatches);
-  const patch = 64 / grid;
-  const counts: number[] = [];
-  const objects: number[] = [];
-  const allIds: number[][] = [];
-  let keptFg = 0;
-  let keptTotal = 0;
-  let randomFgExpected = 0;
-  const cos = { selected: 0, random: 0, firstN: 0, randomMeanCount: 0, selectedContinuous: 0, randomContinuous: 0, n: 0 };
-  // The fixed-count random baseline keeps round(mean selector count) tokens in every image.
-  let countSum = 0;
-  for (let i = 0; i < test.length; i += 50) {
-    const f = patchFeatures(vit, test.slice(i, i + 50));
-    countSum += tokenizeFeatures(visual, f, { sampleSeed: sampleSeed === undefined ? undefined : sampleSeed + i }).reduce((a, t) => a + t.ids.length, 0);
-    f.dispose();
-  }
-  const meanCount = Math.round(countSum / test.length);
-  const rng = createRng(SEED + 7 + (sampleSeed ?? 0));
-  for (let i = 0; i < test.length; i += 50) {
-    const batch = test.slice(i, i + 50);
-    const features = patchFeatures(vit, batch);
-    const tokens = tokenizeFeatures(visual, features, { sampleSeed: sampleSeed === undefined ? undefined : sampleSeed + i });
-    const b = batch.length;
-    const n = vit.numPatches;
-    const selKeep = new Float32Array(b * n);
-    const randKeep = new Float32Array(b * n);
-    const firstKeep = new Float32Array(b * n);
-    const fixedKeep = new Float32Array(b * n);
-    tokens.forEach((t, r) => {
-      const s = batch[r];
-      counts.push(t.ids.length);
-      objects.push(s.complexity.objects);
-      allIds.push(t.ids);
-      const fg = fgPatches(s, grid, patch);
-      const fgCount = fg.reduce((a, v) => a + v, 0);
-      for (const p of t.patches) {
-        keptFg += fg[p];
-        selKeep[r * n + p] = 1;
-      }
-      keptTotal += t.ids.length;
-      randomFgExpected += (t.ids.length * fgCount) / n;
-      const order = Array.from({ length: n }, (_, j) => j);
-      for (let j = n - 1; j > 0; j--) {
-        const k = Math.floor(rng() * (j + 1));
-        [order[j], order[k]] = [order[k], order[j]];
-      }
-      for (const p of order.slice(0, t.ids.length)) randKeep[r * n + p] = 1;
-      firstKeep.fill(1, r * n, r * n + t.ids.length);
-      // Random keep with one count for every image (the mean count of the first pass; see below).
-      const order2 = Array.from({ length: n }, (_, j) => j);
-      for (let j = n - 1; j > 0; j--) {
-        const k = Math.floor(rng() * (j + 1));
-        [order2[j], order2[k]] = [order2[k], order2[j]];
-      }
-      for (const p of order2.slice(0, FIXED_K ?? meanCount)) fixedKeep[r * n + p] = 1;
-    });
-    cos.selected += reconCos(visual, features, selKeep);
-    cos.random += reconCos(visual, features, randKeep);
-    cos.firstN += reconCos(visual, features, firstKeep);
-    cos.randomMeanCount += reconCos(visual, features, fixedKeep);
-    cos.selectedContinuous += reconCos(visual, features, selKeep, false);
-    cos.randomContinuous += reconCos(visual, features, randKeep, false);
-    cos.n += b * n;
-    features.dispose();
-  }
-  const usage = codebookUsage(allIds, CODEBOOK);
-  const mean = counts.reduce((a, v) => a + v, 0) / counts.length;
-  const byObjects = new Map<number, number[]>();
-  counts.forEach((c, i) => (byObjects.get(objects[i]) ?? byObjects.set(objects[i], []).get(objects[i])!).push(c));
-  console.log(`[${elapsed()}] ${sampleSeed === undefined ? 'thresholded' : 'sampled'}: tokens/image ${mean.toFixed(2)} of ${vit.numPatches}; by #objects: ${[...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${(v.reduce((a, x) => a + x, 0) / v.length).toFixed(1)}`).join(' ')}`);
+    const grid = Math.sqrt(vit.numPatches);
+    const patch = 64 / grid;
+    const counts: number[] = [];
+    const objects: number[] = [];
+    const allIds: number[][] = [];
+    let keptFg = 0;
+    let keptTotal = 0;
+    let randomFgExpected = 0;
+    const cos = { selected: 0, random: 0, firstN: 0, randomMeanCount: 0, selectedContinuous: 0, randomContinuous: 0, n: 0 };
+    // The fixed-count random baseline keeps round(mean selector count) tokens in every image.
+    let countSum = 0;
+    for (let i = 0; i < test.length; i += 50) {
+      const f = patchFeatures(vit, test.slice(i, i + 50));
+      countSum += tokenizeFeatures(visual, f, { sampleSeed: sampleSeed === undefined ? undefined : sampleSeed + i }).reduce((a, t) => a + t.ids.length, 0);
+      f.dispose();
+    }
+    const meanCount = Math.round(countSum / test.length);
+    const rng = createRng(SEED + 7 + (sampleSeed ?? 0));
+    for (let i = 0; i < test.length; i += 50) {
+      const batch = test.slice(i, i + 50);
+      const features = patchFeatures(vit, batch);
+      const tokens = tokenizeFeatures(visual, features, { sampleSeed: sampleSeed === undefined ? undefined : sampleSeed + i });
+      const b = batch.length;
+      const n = vit.numPatches;
+      const selKeep = new Float32Array(b * n);
+      const randKeep = new Float32Array(b * n);
+      const firstKeep = new Float32Array(b * n);
+      const fixedKeep = new Float32Array(b * n);
+      tokens.forEach((t, r) => {
+        const s = batch[r];
+        counts.push(t.ids.length);
+        objects.push(s.complexity.objects);
+        allIds.push(t.ids);
+        const fg = fgPatches(s, grid, patch);
+        const fgCount = fg.reduce((a, v) => a + v, 0);
+        for (const p of t.patches) {
+          keptFg += fg[p];
+          selKeep[r * n + p] = 1;
+        }
+        keptTotal += t.ids.length;
+        randomFgExpected += (t.ids.length * fgCount) / n;
+        const order = Array.from({ length: n }, (_, j) => j);
+        for (let j = n - 1; j > 0; j--) {
+          const k = Math.floor(rng() * (j + 1));
+          [order[j], order[k]] = [order[k], order[j]];
+        }
+        for (const p of order.slice(0, t.ids.length)) randKeep[r * n + p] = 1;
+        firstKeep.fill(1, r * n, r * n + t.ids.length);
+        // Random keep with one count for every image (the mean count of the first pass; see below).
+        const order2 = Array.from({ length: n }, (_, j) => j);
+        for (let j = n - 1; j > 0; j--) {
+          const k = Math.floor(rng() * (j + 1));
+          [order2[j], order2[k]] = [order2[k], order2[j]];
+        }
+        for (const p of order2.slice(0, FIXED_K ?? meanCount)) fixedKeep[r * n + p] = 1;
+      });
+      cos.selected += reconCos(visual, features, selKeep);
+      cos.random += reconCos(visual, features, randKeep);
+      cos.firstN += reconCos(visual, features, firstKeep);
+      cos.randomMeanCount += reconCos(visual, features, fixedKeep);
+      cos.selectedContinuous += reconCos(visual, features, selKeep, false);
+      cos.randomContinuous += reconCos(visual, features, randKeep, false);
+      cos.n += b * n;
+      features.dispose();
+    }
+    const usage = codebookUsage(allIds, CODEBOOK);
+    const mean = counts.reduce((a, v) => a + v, 0) / counts.length;
+    const byObjects = new Map<number, number[]>();
+    counts.forEach((c, i) => (byObjects.get(objects[i]) ?? byObjects.set(objects[i], []).get(objects[i])!).push(c));
+    console.log(`[${elapsed()}] ${sampleSeed === undefined ? 'thresholded' : 'sampled'}: tokens/image ${mean.toFixed(2)} of ${vit.numPatches}; by #objects: ${[...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${(v.reduce((a, x) => a + x, 0) / v.length).toFixed(1)}`).join(' ')}`);
 
-  return {
-    allIds,
-    stats: {
-      tokensPerImage: mean,
-      tokensPerImageRange: [Math.min(...counts), Math.max(...counts)],
-      tokensByObjects: Object.fromEntries([...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.reduce((a, x) => a + x, 0) / v.length])),
-      spearmanTokensObjects: spearman(counts, objects),
-      foregroundShareKept: keptFg / keptTotal,
-      foregroundShareRandomSameCount: randomFgExpected / keptTotal,
-      reconCosine: {
-        selectorMerger: cos.selected / cos.n,
-        randomKeepSameCount: cos.random / cos.n,
-        firstNSameCount: cos.firstN / cos.n,
-        randomKeepFixedCount: { value: cos.randomMeanCount / cos.n, tokensPerImage: FIXED_K ?? meanCount },
-        continuousSelectorMerger: cos.selectedContinuous / cos.n,
-        continuousRandomSameCount: cos.randomContinuous / cos.n,
+    return {
+      allIds,
+      stats: {
+        tokensPerImage: mean,
+        tokensPerImageRange: [Math.min(...counts), Math.max(...counts)],
+        tokensByObjects: Object.fromEntries([...byObjects].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.reduce((a, x) => a + x, 0) / v.length])),
+        spearmanTokensObjects: spearman(counts, objects),
+        foregroundShareKept: keptFg / keptTotal,
+        foregroundShareRandomSameCount: randomFgExpected / keptTotal,
+        reconCosine: {
+          selectorMerger: cos.selected / cos.n,
+          randomKeepSameCount: cos.random / cos.n,
+          firstNSameCount: cos.firstN / cos.n,
+          randomKeepFixedCount: { value: cos.randomMeanCount / cos.n, tokensPerImage: FIXED_K ?? meanCount },
+          continuousSelectorMerger: cos.selectedContinuous / cos.n,
+          continuousRandomSameCount: cos.randomContinuous / cos.n,
+        },
+        codebook: { usage: usage.usage, perplexity: usage.perplexity, distinct: usage.distinct },
       },
-      codebook: { usage: usage.usage, perplexity: usage.perplexity, distinct: usage.distinct },
-    },
-  };
+    };
   };
   // Thresholded (deterministic) selection, and LaVIT's sampled selection for comparison.
   const { allIds, stats } = measure();
