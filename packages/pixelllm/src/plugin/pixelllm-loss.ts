@@ -21,6 +21,12 @@ export interface PixelLlmLossSettings {
   maxLength: number;
   pointLossWeight: number;
   pointUnits: 'pixels' | 'normalized';
+  /**
+   * Weight of the point loss on referring rows (rows without caption loss), when it should differ
+   * from `pointLossWeight`; the two groups' point losses are then averaged separately. Unset: one
+   * point loss over all rows.
+   */
+  referringPointLossWeight?: number;
 }
 
 /**
@@ -49,9 +55,28 @@ export function pixelLlmLoss(
     const ce = crossEntropyPerToken(logits, enc.labels);
     const captionLoss = tf.div(tf.sum(tf.mul(ce, kept)), tf.maximum(tf.sum(kept), 1)) as tf.Scalar;
     const scale = s.pointUnits === 'pixels' ? modelImageSize(model) : 1;
-    const predicted = head.forward(hidden);
-    const pLoss = pointLoss(tf.mul(predicted, scale), tf.mul(enc.pointTargets, scale), enc.pointMask);
-    const loss = tf.add(tf.mul(captionLoss, enc.captionFraction), tf.mul(pLoss, s.pointLossWeight * enc.pointFraction)) as tf.Scalar;
+    const predicted = tf.mul(head.forward(hidden), scale);
+    const targets = tf.mul(enc.pointTargets, scale);
+    const pLoss = pointLoss(predicted, targets, enc.pointMask);
+    const wRef = s.referringPointLossWeight;
+    if (wRef === undefined || wRef === s.pointLossWeight) {
+      const loss = tf.add(tf.mul(captionLoss, enc.captionFraction), tf.mul(pLoss, s.pointLossWeight * enc.pointFraction)) as tf.Scalar;
+      return { loss, captionLoss, pointLoss: pLoss };
+    }
+    // Per-group means, each weighted by its own share of the rows, so that with equal weights this
+    // is the same objective up to how tokens are pooled.
+    const hasPoints = rows.map((r) => (r.tokenBoxes?.some((b) => b) ? 1 : 0));
+    const isRef = rows.map((r, i) => (!r.captionLoss && hasPoints[i] ? 1 : 0));
+    const refShare = isRef.reduce<number>((a, v) => a + v, 0) / rows.length;
+    const otherShare = hasPoints.reduce<number>((a, v) => a + v, 0) / rows.length - refShare;
+    const refCol = tf.tensor2d(isRef, [rows.length, 1]);
+    const refLoss = pointLoss(predicted, targets, tf.mul(enc.pointMask, refCol));
+    const otherLoss = pointLoss(predicted, targets, tf.mul(enc.pointMask, tf.sub(1, refCol)));
+    const loss = tf.addN([
+      tf.mul(captionLoss, enc.captionFraction),
+      tf.mul(otherLoss, s.pointLossWeight * otherShare),
+      tf.mul(refLoss, wRef * refShare),
+    ]) as tf.Scalar;
     return { loss, captionLoss, pointLoss: pLoss };
   });
 }

@@ -12,6 +12,12 @@ export interface PixelLlmOptions {
    * `0.1 × imageSize` (6.4 for 64-px images).
    */
   pointLossWeight?: number;
+  /**
+   * Point-loss weight on the referring rows only (their single supervised token), when it should
+   * differ from `pointLossWeight`: a small dense weight protects captioning while referring boxes
+   * still get a strong signal. Default: `pointLossWeight`.
+   */
+  referringPointLossWeight?: number;
   /** Units the point loss is computed in: `'pixels'` (default; normalised × image size) or `'normalized'`. */
   pointUnits?: 'pixels' | 'normalized';
   /**
@@ -55,6 +61,7 @@ export interface PixelLlmOptions {
 export interface ResolvedPixelLlmOptions {
   maxLength: number;
   pointLossWeight: number;
+  referringPointLossWeight: number;
   pointUnits: 'pixels' | 'normalized';
   locationFraction: number;
   referringFraction: number;
@@ -72,11 +79,12 @@ function fail(field: string, want: string, got: unknown): never {
 /** Fills defaults and validates, naming the field at fault. */
 export function resolvePixelLlmOptions(options: PixelLlmOptions = {}): ResolvedPixelLlmOptions {
   if (!options || typeof options !== 'object') fail('(options)', 'an object', options);
-  const known = new Set(['maxLength', 'pointLossWeight', 'pointUnits', 'locationFraction', 'referringFraction', 'referringPrompt', 'taskRows', 'head', 'promptEncoder', 'eval']);
+  const known = new Set(['maxLength', 'pointLossWeight', 'referringPointLossWeight', 'pointUnits', 'locationFraction', 'referringFraction', 'referringPrompt', 'taskRows', 'head', 'promptEncoder', 'eval']);
   for (const k of Object.keys(options)) if (!known.has(k)) fail(k, `one of the known options (${[...known].join(', ')})`, k);
   const o: ResolvedPixelLlmOptions = {
     maxLength: options.maxLength ?? 32,
     pointLossWeight: options.pointLossWeight ?? 0.1,
+    referringPointLossWeight: options.referringPointLossWeight ?? options.pointLossWeight ?? 0.1,
     pointUnits: options.pointUnits ?? 'pixels',
     locationFraction: options.locationFraction ?? 0.25,
     referringFraction: options.referringFraction ?? 0.25,
@@ -88,6 +96,7 @@ export function resolvePixelLlmOptions(options: PixelLlmOptions = {}): ResolvedP
   };
   if (!Number.isInteger(o.maxLength) || o.maxLength < 3) fail('maxLength', 'an integer >= 3', o.maxLength);
   if (!(o.pointLossWeight >= 0) || !Number.isFinite(o.pointLossWeight)) fail('pointLossWeight', 'a finite number >= 0', o.pointLossWeight);
+  if (!(o.referringPointLossWeight >= 0) || !Number.isFinite(o.referringPointLossWeight)) fail('referringPointLossWeight', 'a finite number >= 0', o.referringPointLossWeight);
   if (o.pointUnits !== 'pixels' && o.pointUnits !== 'normalized') fail('pointUnits', "'pixels' or 'normalized'", o.pointUnits);
   for (const k of ['locationFraction', 'referringFraction'] as const) if (!(o[k] >= 0 && o[k] <= 1)) fail(k, 'a number in [0, 1]', o[k]);
   if (o.locationFraction + o.referringFraction > 1) fail('locationFraction + referringFraction', 'at most 1', o.locationFraction + o.referringFraction);

@@ -93,6 +93,7 @@ export function pixelllm(options: PixelLlmOptions = {}): Plugin {
           tokenizer: ctx.tokenizer,
           maxLength: o.maxLength,
           pointLossWeight: o.pointLossWeight,
+          referringPointLossWeight: o.referringPointLossWeight,
           pointUnits: o.pointUnits,
         });
         return { loss: out.loss, metrics: { caption_loss: out.captionLoss, point_loss: out.pointLoss } };
