@@ -12,6 +12,7 @@
  *
  * Run: pnpm --filter @vlalign/lavit experiment   (env: CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS,
  *   BATCH, SEED, TEST_SIZE, VAL_SIZE, CODEBOOK, MAX_OBJECTS, KEEP_RATIO, CENTER (1: centred features),
+ *   THRESH_MASK (thresholdMaskShare), TAU (Gumbel temperature), FIXED_K,
  *   NATIVE (1: @vlalign/native kernels), INIT=<a tiny-VLM captioning run folder or its
  *   model.safetensors, reused as the captioner and frozen encoder>)
  */
@@ -62,6 +63,7 @@ const KEEP_RATIO = env('KEEP_RATIO', 0.3);
 const CENTER = env('CENTER', 1) === 1;
 const NATIVE = env('NATIVE', 1) === 1;
 const THRESH_MASK = env('THRESH_MASK', 0);
+const TAU = env('TAU', 1);
 /** Tokens per image of the fixed-count random baseline (default: the selector's mean count on the test set, rounded). */
 const FIXED_K = process.env.FIXED_K ? Number(process.env.FIXED_K) : undefined;
 
@@ -86,7 +88,7 @@ async function main() {
     const st = await enableNative();
     native = st.active ? `on (${st.gemm})` : `off: ${st.reason}`;
   }
-  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} thresholdMaskShare=${THRESH_MASK} maxObjects=${MAX_OBJECTS}`);
+  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} thresholdMaskShare=${THRESH_MASK} tau=${TAU} maxObjects=${MAX_OBJECTS}`);
   const tokenizer = shapesTokenizer();
   const train = createShapesWorld({ seed: SEED + 1, size: 4096, split: 'train', imageSize: 64, maxObjects: MAX_OBJECTS });
   const val = createShapesWorld({ seed: SEED + 1, size: VAL, split: 'val', imageSize: 64, maxObjects: MAX_OBJECTS });
@@ -118,7 +120,7 @@ async function main() {
   // 2. Tokenizer over the frozen ViT.
   const vit = vlm.vision;
   vit.freeze();
-  const visual = new DynamicVisualTokenizer({ featureDim: vit.config.width, numPatches: vit.numPatches, codebookSize: CODEBOOK, codeDim: 32, mergerLayers: 2, decoderLayers: 2, heads: 4, seed: SEED, deadCodeSteps: 30, centerFeatures: CENTER });
+  const visual = new DynamicVisualTokenizer({ featureDim: vit.config.width, numPatches: vit.numPatches, codebookSize: CODEBOOK, codeDim: 32, mergerLayers: 2, decoderLayers: 2, heads: 4, seed: SEED, deadCodeSteps: 30, centerFeatures: CENTER, tau: TAU });
   await new Trainer({
     model: vlm,
     tokenizer,
@@ -258,7 +260,7 @@ async function main() {
   const lavitCider = ciderD(lavitCaps, refs).score;
 
   const results = {
-    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, thresholdMaskShare: THRESH_MASK, maxObjects: MAX_OBJECTS, native, init: init ?? null },
+    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, thresholdMaskShare: THRESH_MASK, tau: TAU, maxObjects: MAX_OBJECTS, native, init: init ?? null },
     threshold: { trainingCalibrated: trainCalibrated, valCalibrated: threshold },
     ...stats,
     sampledSelection: sampled,
