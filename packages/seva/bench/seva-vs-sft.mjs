@@ -16,7 +16,7 @@
  * words (they differ in which objects/attributes/relations they name, not in how many), written to
  * pairs-same-length.jsonl; SeVa's own filter (identical answers dropped) always applies.
  * --sft-qa-weight w > 0 adds to the continued-SFT arm the question-answering loss of train-qa-sft.mjs
- * ("question answer" text on the same images' yes/no probes) with weight w, i.e. it continues that recipe.
+ * (the answer token of the same images' yes/no probes) with weight w, i.e. it continues that recipe.
  * --sft-weight w > 0 adds, in the DPO arm, captioning NLL on the pairs' chosen answers (the model's own
  * clean-image captions; no labels) with weight w, as RPO / TRL's rpo_alpha do. 0 (default): plain DPO.
  * --eval-offset N evaluates on the test split from image N on (CHAIR and POPE), so settings can be
@@ -44,6 +44,7 @@ import {
   tf,
 } from '@vlalign/core';
 import { chairEvalHook, makePreferencePairs, popeEvalHook, seva } from '../dist/index.js';
+import { qaAnswer } from './qa-answer-plugin.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -138,7 +139,7 @@ const test =
     : testAll;
 if (test.length < Number(a['chair-images'])) throw new Error(`--eval-offset ${evalOffset} leaves ${test.length} test images, fewer than --chair-images`);
 
-/** One sample per (image, yes/no probe), the answer written after the question (as train-qa-sft.mjs). */
+/** One sample per (image, probe slot): up to 18 yes/no probes per image (slots past an image's count repeat its probes), the answer after the question. */
 function questionsOf(ds) {
   const perImage = 18;
   return {
@@ -260,7 +261,7 @@ for (const seed of seeds) {
     data: source,
     plugins: [
       captioning({ maxLength }),
-      ...(sftQaWeight > 0 ? [{ plugin: { ...captioning({ maxLength }), name: 'qa' }, weight: sftQaWeight, data: questionsOf(source) }] : []),
+      ...(sftQaWeight > 0 ? [{ plugin: qaAnswer({ maxLength }), weight: sftQaWeight, data: questionsOf(source) }] : []),
     ],
     batchSize: batch,
     steps,

@@ -5,29 +5,33 @@
  * Starts from a captioning SFT run (e.g. /work/sft/captioning, examples/captioning.yaml) and continues
  * SFT with two captioning losses, each on its own data stream:
  *   - the train captions (as the captioning run), and
- *   - question answering written as text: "[BOS] is there a red circle in the image? yes [EOS]", from
- *     the shapes world's `questions` (random / popular / adversarial probes of the train images).
+ *   - question answering: "[BOS] is there a red circle in the image? yes [EOS]", from the shapes
+ *     world's `questions` (random / popular / adversarial probes of the train images), scored on the
+ *     answer token only (--qa-loss answer, default) or on every token (--qa-loss all: the model then
+ *     starts its BOS-only captions with "is there ...", which breaks CHAIR; kept to reproduce that).
  * POPE's hook asks `[BOS, question]` and reads the next token, which is what this teaches.
  * Writes <out>/config.json (the captioning run's config, with the steps added) and
  * <out>/checkpoints/step-N, the layout seva-vs-sft.mjs reads with --sft.
  *
  * Usage: node packages/seva/bench/train-qa-sft.mjs --sft /work/sft/captioning --out /work/sft/captioning-qa \
- *   [--steps 400] [--batch 16] [--lr 1e-3] [--qa-weight 1] [--native auto|on|off]
+ *   [--steps 1000] [--batch 16] [--lr 1e-3] [--qa-weight 1] [--qa-loss answer|all] [--native auto|on|off]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Trainer, captioning, createModel, createShapesWorld, findLatestCheckpoint, initBackend, loadCheckpoint, shapesTokenizer, tf } from '@vlalign/core';
-import { popeEvalHook } from '../dist/index.js';
+import { chairEvalHook, popeEvalHook } from '../dist/index.js';
+import { qaAnswer } from './qa-answer-plugin.mjs';
 
 const { values: a } = parseArgs({
   options: {
     sft: { type: 'string', default: '/work/sft/captioning' },
     out: { type: 'string', default: '/work/sft/captioning-qa' },
-    steps: { type: 'string', default: '400' },
+    steps: { type: 'string', default: '1000' },
     batch: { type: 'string', default: '16' },
     lr: { type: 'string', default: '1e-3' },
     'qa-weight': { type: 'string', default: '1' },
+    'qa-loss': { type: 'string', default: 'answer' },
     seed: { type: 'string', default: '1' },
     native: { type: 'string', default: 'auto' },
   },
@@ -79,7 +83,7 @@ await new Trainer({
   tokenizer,
   plugins: [
     { plugin: captioning({ maxLength: 32 }), data: train },
-    { plugin: { ...captioning({ maxLength: 32 }), name: 'qa' }, weight: Number(a['qa-weight']), data: qaData },
+    { plugin: a['qa-loss'] === 'all' ? { ...captioning({ maxLength: 32 }), name: 'qa' } : qaAnswer({ maxLength: 32 }), weight: Number(a['qa-weight']), data: qaData },
   ],
   evalData: test,
   batchSize: Number(a.batch),
@@ -93,8 +97,9 @@ await new Trainer({
 const seconds = Math.round((performance.now() - t0) / 1000);
 model.eval();
 const pope = await popeEvalHook({ maxSamples: 32, answer: 'generate' }).run({ model, tokenizer, evalData: test });
-log(`${steps} steps in ${seconds} s; POPE (test, first 32 images, generate): ${JSON.stringify(pope)}`);
+const chair = await chairEvalHook({ maxSamples: 100, maxNewTokens: 24 }).run({ model, tokenizer, evalData: test });
+log(`${steps} steps in ${seconds} s; POPE (test, first 32 images, generate): ${JSON.stringify(pope)}; CHAIR (first 100): ${JSON.stringify(chair)}`);
 writeFileSync(
   join(out, 'config.json'),
-  JSON.stringify({ ...sftRun, config: { ...sftConfig, name: `${sftConfig.name}-qa` }, qaSft: { from: ckptDir, steps, batch: Number(a.batch), lr: Number(a.lr), qaWeight: Number(a['qa-weight']), seed: Number(a.seed), seconds, native: native.active, pope } }, null, 2),
+  JSON.stringify({ ...sftRun, config: { ...sftConfig, name: `${sftConfig.name}-qa` }, qaSft: { from: ckptDir, steps, batch: Number(a.batch), lr: Number(a.lr), qaWeight: Number(a['qa-weight']), qaLoss: a['qa-loss'], seed: Number(a.seed), seconds, native: native.active, pope, chair } }, null, 2),
 );

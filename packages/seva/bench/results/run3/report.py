@@ -26,7 +26,7 @@ for n,r in runs:
     print('sft arm identical to first:',n,same, 'total s',r.get('seconds'), 'native', r['native'])
 print()
 print('| seed | SFT | '+' | '.join(f'DPO {n}' for n,_ in runs)+' |'); print('|'+'---|'*(2+len(runs)))
-f=lambda e: f"{e['chair_i']*100:.1f} / {e['chair_s']*100:.0f} / {e['chair_mentions']:.2f} / {e['pope_cmp_f1']*100:.1f}"
+f=lambda e: f"{e['chair_i']*100:.1f} / {e['chair_s']*100:.1f} / {e['chair_mentions']:.2f} / {e['pope_cmp_accuracy']*100:.1f} / {e['pope_cmp_f1']*100:.1f}"
 for i,s in enumerate(runs[0][1]['seeds']):
     print(f"| {s['seed']} | {f(s['sft'])} | "+' | '.join(f(r['seeds'][i]['dpo']) for _,r in runs)+' |')
 print()
