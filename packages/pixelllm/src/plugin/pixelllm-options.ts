@@ -99,7 +99,10 @@ export function resolvePixelLlmOptions(options: PixelLlmOptions = {}): ResolvedP
   if (!(o.referringPointLossWeight >= 0) || !Number.isFinite(o.referringPointLossWeight)) fail('referringPointLossWeight', 'a finite number >= 0', o.referringPointLossWeight);
   if (o.pointUnits !== 'pixels' && o.pointUnits !== 'normalized') fail('pointUnits', "'pixels' or 'normalized'", o.pointUnits);
   for (const k of ['locationFraction', 'referringFraction'] as const) if (!(o[k] >= 0 && o[k] <= 1)) fail(k, 'a number in [0, 1]', o[k]);
-  if (o.locationFraction + o.referringFraction > 1) fail('locationFraction + referringFraction', 'at most 1', o.locationFraction + o.referringFraction);
+  // Only one task per sample in 'share' mode; in 'extra' mode the two are independent probabilities.
+  if (o.taskRows === 'share' && o.locationFraction + o.referringFraction > 1) {
+    fail('locationFraction + referringFraction', "at most 1 with taskRows 'share'", o.locationFraction + o.referringFraction);
+  }
   if (typeof o.referringPrompt !== 'string') fail('referringPrompt', 'a string', o.referringPrompt);
   if (o.taskRows !== 'share' && o.taskRows !== 'extra') fail('taskRows', "'share' or 'extra'", o.taskRows);
   for (const k of ['maxSamples', 'batchSize', 'maxNewTokens'] as const) if (!Number.isInteger(o.eval[k]) || o.eval[k] < 1) fail(`eval.${k}`, 'an integer >= 1', o.eval[k]);

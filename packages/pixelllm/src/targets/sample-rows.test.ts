@@ -94,6 +94,7 @@ describe('rows built from shapes-world samples', () => {
     expect(() => resolvePixelLlmOptions({ pointUnits: 'cm' as never })).toThrow(/pointUnits/);
     expect(() => resolvePixelLlmOptions({ bogus: 1 } as never)).toThrow(/bogus/);
     expect(() => resolvePixelLlmOptions({ taskRows: 'all' as never })).toThrow(/"taskRows" must be 'share' or 'extra'/);
+    expect(resolvePixelLlmOptions({ taskRows: 'extra', locationFraction: 1, referringFraction: 0.5 }).locationFraction).toBe(1);
     expect(resolvePixelLlmOptions().taskRows).toBe('share');
     expect(resolvePixelLlmOptions().pointLossWeight).toBe(0.1);
   });
