@@ -47,7 +47,7 @@ class Model(nn.Module):
             s.pe = nn.ModuleList(nn.Linear(4 * dims[i], dims[i + 1]) for i in range(stages)); s.pln = nn.ModuleList(nn.LayerNorm(dims[i + 1]) for i in range(stages - 1))
         s.vpos = nn.Parameter(torch.randn(n, w) * .02); s.vb = nn.ModuleList(Block(w, 4, 4 * w, False) for _ in range(a.layers)); s.vln = nn.LayerNorm(w)
         s.tok = nn.Embedding(V, w); s.tpos = nn.Parameter(torch.randn(L, w) * .02); s.tb = nn.ModuleList(Block(w, 4, 4 * w, True) for _ in range(a.tlayers)); s.tln = nn.LayerNorm(w)
-        s.ip = nn.Linear(w, 64, bias=False); s.tp = nn.Linear(w, 64, bias=False); s.ls = nn.Parameter(torch.tensor(math.log(1 / .07)))
+        s.pool_q = nn.Parameter(torch.randn(w, 1) * .02); s.ip = nn.Linear(w, 64, bias=False); s.tp = nn.Linear(w, 64, bias=False); s.ls = nn.Parameter(torch.tensor(math.log(1 / .07)))
     def img(s, x):
         x = x.float() / 127.5 - 1; b = x.shape[0]; p = a.patch; g = 64 // p
         if a.stem == 'spt':
@@ -70,7 +70,11 @@ class Model(nn.Module):
             x = x.view(b, g * g, -1)
         x = x + s.vpos
         for bl in s.vb: x = bl(x)
-        x = s.vln(x); s.last_pooled = x.mean(1) if a.pool == 'mean' else x.max(1).values; return s.ip(s.last_pooled)
+        x = s.vln(x)
+        if a.pool == 'attn':  # one learned query attends over the patch tokens (CoCa / SigLIP MAP head)
+            w = (x @ s.pool_q).softmax(1); s.last_pooled = (w * x).sum(1)
+        else: s.last_pooled = x.mean(1) if a.pool == 'mean' else x.max(1).values
+        return s.ip(s.last_pooled)
     def txt(s, ids):
         lens = (ids != 0).sum(1) if False else None
         x = s.tok(ids) + s.tpos
