@@ -45,6 +45,7 @@ import {
 } from '@vlalign/core';
 import { chairEvalHook, makePreferencePairs, popeEvalHook, seva } from '../dist/index.js';
 import { qaAnswer } from './qa-answer-plugin.mjs';
+import { enableNativeFlag } from './native-flag.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -84,7 +85,6 @@ const log = (m) => process.stderr.write(`[seva-bench ${new Date().toISOString().
 
 const aug = a.aug;
 if (!['diffusion', 'crop', 'flip', 'jitter'].includes(aug)) throw new Error(`--aug: diffusion, crop, flip or jitter, got ${aug}`);
-if (!['auto', 'on', 'off'].includes(a.native)) throw new Error(`--native: auto, on or off, got ${a.native}`);
 const maxNewTokens = Number(a['max-new-tokens']);
 const maxLength = Number(a['max-length']);
 const lossType = a['loss-type'];
@@ -96,17 +96,7 @@ const evalOffset = Number(a['eval-offset']);
 
 const backend = await initBackend(process.env.VLALIGN_BACKEND);
 log(`backend ${backend.name} threads=${backend.threads}`);
-/** @vlalign/native's status, or why it is off (a dynamic import, so the bench runs without it). */
-let native = { active: false, reason: 'disabled by --native off' };
-if (a.native !== 'off') {
-  try {
-    const { enableNative } = await import('../../native/dist/index.js');
-    native = await enableNative();
-  } catch (e) {
-    native = { active: false, reason: `@vlalign/native not loadable: ${e?.message ?? e}` };
-  }
-  if (a.native === 'on' && !native.active) throw new Error(`--native on: ${native.reason}`);
-}
+const native = await enableNativeFlag(a.native);
 log(`native: ${native.active ? `active (gemm ${native.gemm})` : `off (${native.reason})`}`);
 const startedAt = performance.now();
 const secondsSince = (t0) => Math.round((performance.now() - t0) / 100) / 10;

@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { Trainer, captioning, createModel, createShapesWorld, findLatestCheckpoint, initBackend, loadCheckpoint, shapesTokenizer, tf } from '@vlalign/core';
 import { chairEvalHook, popeEvalHook } from '../dist/index.js';
 import { qaAnswer } from './qa-answer-plugin.mjs';
+import { enableNativeFlag } from './native-flag.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -40,16 +41,7 @@ const out = resolve(a.out);
 mkdirSync(out, { recursive: true });
 const log = (m) => process.stderr.write(`[qa-sft ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const backend = await initBackend(process.env.VLALIGN_BACKEND);
-let native = { active: false, reason: 'disabled by --native off' };
-if (a.native !== 'off') {
-  try {
-    const { enableNative } = await import('../../native/dist/index.js');
-    native = await enableNative();
-  } catch (e) {
-    native = { active: false, reason: `@vlalign/native not loadable: ${e?.message ?? e}` };
-  }
-  if (a.native === 'on' && !native.active) throw new Error(`--native on: ${native.reason}`);
-}
+const native = await enableNativeFlag(a.native);
 log(`backend ${backend.name}, native ${native.active ? 'on' : `off (${native.reason})`}`);
 
 const tokenizer = shapesTokenizer();

@@ -75,19 +75,25 @@ export class ViT extends Module {
    * the transpose 4-D: `[B*gh, p, gw, p*C]` -> `[B*gh, gw, p, p*C]`.
    */
   patchify(images: tf.Tensor4D): tf.Tensor3D {
-    const { imageSize: s, patchSize: p, channels: ch } = this.config;
-    const [b, h, w, c] = images.shape;
-    if (h !== s || w !== s || c !== ch) throw new Error(`ViT: expected images [B, ${s}, ${s}, ${ch}], got [${images.shape}]`);
+    const { imageSize: s, patchSize: p } = this.config;
+    const [b, , , c] = images.shape;
+    this.checkImages(images);
     const g = s / p;
     return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(images, [b * g, p, g, p * c]), [0, 2, 1, 3]), [b, g * g, p * p * c]) as tf.Tensor3D);
+  }
+
+  private checkImages(images: tf.Tensor4D): void {
+    const { imageSize: s, channels: ch } = this.config;
+    const [, h, w, c] = images.shape;
+    if (h !== s || w !== s || c !== ch) throw new Error(`ViT: expected images [B, ${s}, ${s}, ${ch}], got [${images.shape}]`);
   }
 
   /** Images -> patch tokens `[B, N, width]`, before the position embedding. */
   embedPatches(images: tf.Tensor4D, ctx?: LinearContext): tf.Tensor3D {
     if (this.config.stem === 'patch') return this.patch_embed.forward(this.patchify(images), ctx) as tf.Tensor3D;
-    const { imageSize: s, channels: ch, width } = this.config;
-    const [b, h, w, c] = images.shape;
-    if (h !== s || w !== s || c !== ch) throw new Error(`ViT: expected images [B, ${s}, ${s}, ${ch}], got [${images.shape}]`);
+    this.checkImages(images);
+    const b = images.shape[0];
+    const width = this.config.width;
     return tf.tidy(() => tf.reshape((this.getModule('stem') as ConvStem).forward(images), [b, this.numPatches, width]) as tf.Tensor3D);
   }
 

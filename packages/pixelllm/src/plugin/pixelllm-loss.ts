@@ -65,10 +65,9 @@ export function pixelLlmLoss(
     }
     // Per-group means, each weighted by its own share of the rows, so that with equal weights this
     // is the same objective up to how tokens are pooled.
-    const hasPoints = rows.map((r) => (r.tokenBoxes?.some((b) => b) ? 1 : 0));
-    const isRef = rows.map((r, i) => (!r.captionLoss && hasPoints[i] ? 1 : 0));
+    const isRef = rows.map((r) => (!r.captionLoss && r.tokenBoxes?.some((b) => b) ? 1 : 0));
     const refShare = isRef.reduce<number>((a, v) => a + v, 0) / rows.length;
-    const otherShare = hasPoints.reduce<number>((a, v) => a + v, 0) / rows.length - refShare;
+    const otherShare = enc.pointFraction - refShare;
     const refCol = tf.tensor2d(isRef, [rows.length, 1]);
     const refLoss = pointLoss(predicted, targets, tf.mul(enc.pointMask, refCol));
     const otherLoss = pointLoss(predicted, targets, tf.mul(enc.pointMask, tf.sub(1, refCol)));
