@@ -23,6 +23,9 @@
  * chosen on test images the final runs do not report (offset 100 with the default 100/32 images).
  * --test-size N makes the test split N images long (default: the SFT run's eval size, 200); the shapes
  * world is seeded per index, so the first 200 images are the same either way.
+ * --prompt caption|questions|mixed (default caption): what the pairs ask (makePreferencePairs' `prompt`):
+ * the caption prompt, --questions-per-image of the train image's own yes/no questions, or both;
+ * --question-max-new-tokens n limits the question answers (1: the yes/no token only).
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
  * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
@@ -71,6 +74,9 @@ const { values: a } = parseArgs({
     'eval-offset': { type: 'string', default: '0' },
     'test-size': { type: 'string' },
     native: { type: 'string', default: 'auto' },
+    prompt: { type: 'string', default: 'caption' },
+    'questions-per-image': { type: 'string', default: '1' },
+    'question-max-new-tokens': { type: 'string' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -93,6 +99,10 @@ const pairFilter = a['pair-filter'];
 const sftQaWeight = Number(a['sft-qa-weight']);
 if (!['all', 'same-length'].includes(pairFilter)) throw new Error(`--pair-filter: all or same-length, got ${pairFilter}`);
 const evalOffset = Number(a['eval-offset']);
+const prompt = a.prompt;
+if (!['caption', 'questions', 'mixed'].includes(prompt)) throw new Error(`--prompt: caption, questions or mixed, got ${prompt}`);
+const questionsPerImage = Number(a['questions-per-image']);
+const questionMaxNewTokens = a['question-max-new-tokens'] === undefined ? undefined : Number(a['question-max-new-tokens']);
 
 const backend = await initBackend(process.env.VLALIGN_BACKEND);
 log(`backend ${backend.name} threads=${backend.threads}`);
@@ -149,7 +159,16 @@ function pairStats(file) {
   const words = (x) => x.trim().split(/\s+/).filter(Boolean).length;
   const n = rows.length || 1;
   const sum = (f) => rows.reduce((s, r) => s + f(r), 0);
+  const questionRows = rows.filter((r) => r.prompt !== '');
+  const first = (x) => x.trim().split(/\s+/)[0] ?? '';
   return {
+    captionPairs: rows.length - questionRows.length,
+    questionPairs: questionRows.length,
+    // question pairs whose chosen (clean-image) answer starts with yes / no, and whose rejected one flips it
+    questionChosenYes: questionRows.filter((r) => first(r.chosen) === 'yes').length,
+    questionChosenNo: questionRows.filter((r) => first(r.chosen) === 'no').length,
+    questionFlipped: questionRows.filter((r) => ['yes', 'no'].includes(first(r.chosen)) && ['yes', 'no'].includes(first(r.rejected)) && first(r.chosen) !== first(r.rejected)).length,
+    questionExamples: questionRows.slice(0, 3).map((r) => ({ prompt: r.prompt, chosen: r.chosen, rejected: r.rejected })),
     chosenWords: sum((r) => words(r.chosen)) / n,
     rejectedWords: sum((r) => words(r.rejected)) / n,
     rejectedLonger: sum((r) => (words(r.rejected) > words(r.chosen) ? 1 : 0)) / n,
@@ -179,7 +198,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, pairFilter, sftQaWeight, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, pairFilter, sftQaWeight, prompt, questionsPerImage, questionMaxNewTokens, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -200,11 +219,11 @@ for (const seed of seeds) {
   const pairsFile = join(dir, 'pairs.jsonl');
   const gen = loadSft();
   const t0 = performance.now();
-  const made = await makePreferencePairs({ model: gen, tokenizer, dataset: source, out: pairsFile, augmentation: aug, t: Number(a.t), cropScale: Number(a['crop-scale']), seed, maxNewTokens, batchSize: 32, log });
+  const made = await makePreferencePairs({ model: gen, tokenizer, dataset: source, out: pairsFile, augmentation: aug, t: Number(a.t), cropScale: Number(a['crop-scale']), seed, maxNewTokens, prompt, questionsPerImage, questionMaxNewTokens, batchSize: 32, log });
   gen.dispose();
   const pairsSeconds = secondsSince(t0);
   const stats = pairStats(pairsFile);
-  log(`seed ${seed}: ${made.kept} pairs kept, ${made.dropped} identical dropped, ${made.droppedEmpty} empty (${pairsSeconds} s); words chosen ${stats.chosenWords.toFixed(1)} rejected ${stats.rejectedWords.toFixed(1)}, rejected longer ${(stats.rejectedLonger * 100).toFixed(0)}%`);
+  log(`seed ${seed}: ${made.kept} pairs kept (${stats.captionPairs} caption, ${stats.questionPairs} question: ${stats.questionChosenYes} chosen yes, ${stats.questionChosenNo} no, ${stats.questionFlipped} flipped), ${made.dropped} identical dropped, ${made.droppedEmpty} empty (${pairsSeconds} s); words chosen ${stats.chosenWords.toFixed(1)} rejected ${stats.rejectedWords.toFixed(1)}, rejected longer ${(stats.rejectedLonger * 100).toFixed(0)}%`);
 
   let trainPairsFile = pairsFile;
   let filtered;
@@ -300,7 +319,7 @@ results.seconds = secondsSince(startedAt);
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 const augText = aug === 'diffusion' ? `diffusion t=${a.t}` : aug === 'crop' ? `crop ${a['crop-scale']}` : aug;
 const md = [
-  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}, ${augText}, answers <= ${maxNewTokens} tokens; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE); backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
+  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}, ${augText}, answers <= ${maxNewTokens} tokens, prompt ${prompt}${prompt === 'caption' ? '' : ` (${questionsPerImage} question(s) per image)`}${sftQaWeight > 0 ? `, SFT arm + ${sftQaWeight} x QA answer loss` : ''}; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE); backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
   '',
   '| metric (test split) | SFT start | + SFT | + SeVa DPO |',
   '|---|---|---|---|',
@@ -311,7 +330,7 @@ const md = [
   ...results.seeds.map((s) => {
     const f = s.rewards[0];
     const l = s.rewards.at(-1);
-    return `| ${s.seed} | ${s.pairs.filtered ? `${s.pairs.filtered.kept} same-length of ${s.pairs.kept}` : s.pairs.kept} / ${s.pairs.images} | ${s.pairs.dropped} | ${f.accuracy.toFixed(2)} -> ${l.accuracy.toFixed(2)} | ${f.margin.toFixed(3)} -> ${l.margin.toFixed(3)} | ${l.chosen.toFixed(3)}, ${l.rejected.toFixed(3)} |`;
+    return `| ${s.seed} | ${s.pairs.filtered ? `${s.pairs.filtered.kept} same-length of ${s.pairs.kept}` : s.pairs.kept}${s.pairs.questionPairs ? ` (${s.pairs.captionPairs} caption + ${s.pairs.questionPairs} question)` : ''} / ${s.pairs.images} | ${s.pairs.dropped} | ${f.accuracy.toFixed(2)} -> ${l.accuracy.toFixed(2)} | ${f.margin.toFixed(3)} -> ${l.margin.toFixed(3)} | ${l.chosen.toFixed(3)}, ${l.rejected.toFixed(3)} |`;
   }),
   '',
   '| seed | CHAIR_i % SFT / DPO | CHAIR_s % SFT / DPO | mentions SFT / DPO | POPE cmp F1 % SFT / DPO | words chosen / rejected | rejected longer % |',

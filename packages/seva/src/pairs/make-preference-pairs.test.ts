@@ -16,13 +16,14 @@ const id = (w: string) => tok.tokenToId(w)!;
 function edgeModel(): VisionLanguageModel {
   return {
     config: { vision: { imageSize: 4 } },
-    async generate(images: tf.Tensor4D, opts: { prompt: number[][] }) {
+    async generate(images: tf.Tensor4D, opts: { prompt: number[][]; maxNewTokens: number }) {
       const x = images.arraySync();
       expect(opts.prompt.every((p) => p[0] === tok.bosId)).toBe(true);
       return {
         ids: x.map((img) => {
           const d = img[0][0][0] - img[0][3][0];
-          return d > 0 ? [id('red'), id('circle'), tok.eosId] : d < 0 ? [id('blue'), id('square'), tok.eosId] : [id('a'), id('heart'), tok.eosId];
+          const answer = d > 0 ? [id('red'), id('circle'), tok.eosId] : d < 0 ? [id('blue'), id('square'), tok.eosId] : [id('a'), id('heart'), tok.eosId];
+          return answer.slice(0, opts.maxNewTokens);
         }),
       };
     },
@@ -79,6 +80,34 @@ describe('makePreferencePairs', () => {
     expect(fresh).toMatchObject({ processed: 4, kept: 2, resumedFrom: 0 });
   });
 
+  it("'mixed' asks the caption prompt and questionsPerImage of the sample's questions per image", async () => {
+    const qs = ['is there a red circle in the image?', 'is there a blue square in the image?', 'is there a heart in the image?'];
+    const withQuestions = samples(4).map((s) => ({ ...s, questions: qs.map((question, k) => ({ question, answer: k === 0 ? 'yes' : 'no' })) }));
+    const out = join(dir, 'mixed', 'pairs.jsonl');
+    const r = await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: withQuestions, out, augmentation: 'flip', prompt: 'mixed', questionsPerImage: 2, batchSize: 3 });
+    // 3 rows per image; the edge model's answer flips only on the lopsided (odd) images.
+    expect(r).toMatchObject({ kept: 6, dropped: 6, droppedEmpty: 0, processed: 4 });
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(['img-1', 'img-1-q0', 'img-1-q1', 'img-3', 'img-3-q0', 'img-3-q1']);
+    expect(lines[0].prompt).toBe('');
+    for (const l of lines.filter((x) => x.id.includes('-q'))) expect(qs).toContain(l.prompt);
+    // Two different questions per image, all rows of an image referencing its one PNG.
+    expect(lines[1].prompt).not.toBe(lines[2].prompt);
+    expect(new Set(lines.slice(0, 3).map((l) => l.images[0])).size).toBe(1);
+    // The question rows are the same questions (and order) 'questions' would pick.
+    const q = await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: withQuestions, out: join(dir, 'questions', 'pairs.jsonl'), augmentation: 'flip', prompt: 'questions', questionsPerImage: 2 });
+    expect(q.kept).toBe(4);
+    const qLines = readFileSync(q.out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(qLines.map((l) => l.prompt)).toEqual(lines.filter((l) => l.id.includes('-q')).map((l) => l.prompt));
+    await expect(makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: samples(2), out: join(dir, 'mixed-none', 'pairs.jsonl'), prompt: 'mixed' })).rejects.toThrow(/prompt 'mixed' needs sample.questions/);
+    // questionMaxNewTokens cuts only the question rows' answers (here to their first token).
+    const short = await makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: withQuestions, out: join(dir, 'mixed-short', 'pairs.jsonl'), augmentation: 'flip', prompt: 'mixed', questionsPerImage: 2, questionMaxNewTokens: 1 });
+    expect(short.kept).toBe(6);
+    const shortLines = readFileSync(short.out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(shortLines.slice(0, 3).map((l) => [l.chosen, l.rejected])).toEqual([['red circle', 'blue square'], ['red', 'blue'], ['red', 'blue']]);
+    await expect(makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: withQuestions, out: short.out, augmentation: 'flip', prompt: 'mixed', questionsPerImage: 2 })).rejects.toThrow(/questionMaxNewTokens: 1 then, 24 now/);
+  });
+
   it('runs a real tiny VLM with diffusion noise and question prompts', async () => {
     const model = createModel(
       'vlm',
@@ -106,6 +135,18 @@ describe('makePreferencePairs', () => {
       expect(l.prompt).toMatch(/^is there an? .* in the image \?$|^is there an? .* in the image\?$/);
       expect(l.chosen).not.toBe(l.rejected);
     }
+    const mixed = await makePreferencePairs({
+      model,
+      tokenizer: tok,
+      dataset: createShapesWorld({ seed: 2, size: 3, split: 'train', imageSize: 16, maxObjects: 2 }),
+      out: join(dir, 'real-mixed', 'pairs.jsonl'),
+      prompt: 'mixed',
+      t: 999,
+      maxNewTokens: 4,
+      seed: 7,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(mixed.kept + mixed.dropped + mixed.droppedEmpty).toBe(6);
     model.dispose();
   });
 });

@@ -26,16 +26,18 @@ export interface MakePreferencePairsOptions {
   tokenizer: Tokenizer;
   /** Source images: a dataset (e.g. `createShapesWorld({ split: 'train', ... })`) ... */
   dataset?: Dataset;
-  /** ... or an array of samples. Each needs `image` (and `questions` for `prompt: 'questions'`). */
+  /** ... or an array of samples. Each needs `image` (and `questions` for `prompt: 'questions'` or `'mixed'`). */
   samples?: readonly Sample[];
   /** The TRL-layout JSONL to write. PNGs of the images go to `<dir of out>/images/` (samples with an `imagePath` are referenced in place). */
   out: string;
   /**
    * What to ask: `'caption'` (default; BOS only, the captioning prompt), `'questions'` (the sample's
-   * `questions[].question`, `questionsPerImage` of them, as SeVa uses VQA questions), or a fixed prompt text.
+   * `questions[].question`, `questionsPerImage` of them, as SeVa uses VQA questions), `'mixed'` (both:
+   * per image the caption prompt plus `questionsPerImage` of its questions, as SeVa's prompts mix
+   * descriptions and VQA questions; the question rows' ids are `<id>-q<k>`), or a fixed prompt text.
    */
-  prompt?: 'caption' | 'questions' | (string & {});
-  /** Questions per image with `prompt: 'questions'`. Default 1. */
+  prompt?: 'caption' | 'questions' | 'mixed' | (string & {});
+  /** Questions per image with `prompt: 'questions'` or `'mixed'`. Default 1. */
   questionsPerImage?: number;
   /** How the rejected response's image is corrupted. Default `'diffusion'`. */
   augmentation?: PairAugmentation;
@@ -47,6 +49,12 @@ export interface MakePreferencePairsOptions {
   seed?: number;
   /** Longest answer in tokens. Default 24. */
   maxNewTokens?: number;
+  /**
+   * Longest answer to a question prompt (`'questions'` and the question rows of `'mixed'`), in tokens.
+   * Default: `maxNewTokens`. `1` keeps only the first answer token (the yes/no a POPE-style probe is
+   * read by), for a model that does not end its short answers with EOS.
+   */
+  questionMaxNewTokens?: number;
   /** Source samples answered per chunk (one generate call of 2x the rows; progress is saved after each). Default 32. */
   batchSize?: number;
   /** Use only the first `limit` source samples. Default: all. */
@@ -83,6 +91,8 @@ interface Row {
   id: string;
   prompt: string;
   seed: number;
+  /** Longest answer of this row in tokens. */
+  maxNewTokens: number;
 }
 
 /**
@@ -117,11 +127,12 @@ export async function makePreferencePairs(options: MakePreferencePairsOptions): 
     prompt,
     questionsPerImage: options.questionsPerImage ?? 1,
     maxNewTokens: options.maxNewTokens ?? 24,
+    questionMaxNewTokens: options.questionMaxNewTokens ?? options.maxNewTokens ?? 24,
     seed: options.seed ?? 0,
   };
   const batchSize = options.batchSize ?? 32;
-  for (const [k, v] of [['batchSize', batchSize], ['maxNewTokens', settings.maxNewTokens], ['questionsPerImage', settings.questionsPerImage]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`makePreferencePairs: ${k} must be a positive integer; got ${v}`);
+  for (const [k, v] of [['batchSize', batchSize], ['maxNewTokens', settings.maxNewTokens], ['questionMaxNewTokens', settings.questionMaxNewTokens], ['questionsPerImage', settings.questionsPerImage]] as const) {
+    if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`makePreferencePairs: ${k} must be a positive integer; got ${v}`);
   }
   if (!Number.isInteger(settings.seed)) throw new Error(`makePreferencePairs: seed must be an integer; got ${settings.seed}`);
   const total = Math.min(source.length, options.limit ?? source.length);
@@ -191,10 +202,11 @@ function sourceOf(options: MakePreferencePairsOptions): Dataset {
 function rowsOf(sample: Sample, index: number, s: PairSettings): Row[] {
   if (!sample.image) throw new Error(`makePreferencePairs: sample "${sample.id}" (index ${index}) has no "image"`);
   const seedOf = (k: number) => deriveSeed(s.seed, 'seva-augment', index, k) || 1;
-  if (s.prompt === 'caption') return [{ sample, index, id: sample.id, prompt: '', seed: seedOf(0) }];
-  if (s.prompt !== 'questions') return [{ sample, index, id: sample.id, prompt: s.prompt, seed: seedOf(0) }];
+  const caption: Row = { sample, index, id: sample.id, prompt: '', seed: seedOf(0), maxNewTokens: s.maxNewTokens };
+  if (s.prompt === 'caption') return [caption];
+  if (s.prompt !== 'questions' && s.prompt !== 'mixed') return [{ ...caption, prompt: s.prompt }];
   const questions = sample.questions as { question?: unknown }[] | undefined;
-  if (!Array.isArray(questions)) throw new Error(`makePreferencePairs: prompt 'questions' needs sample.questions; sample "${sample.id}" (index ${index}) has none`);
+  if (!Array.isArray(questions)) throw new Error(`makePreferencePairs: prompt '${s.prompt}' needs sample.questions; sample "${sample.id}" (index ${index}) has none`);
   const texts = [...new Set(questions.map((q, k) => {
     if (typeof q?.question !== 'string') throw new Error(`makePreferencePairs: sample "${sample.id}" questions[${k}].question must be a string`);
     return q.question;
@@ -204,10 +216,14 @@ function rowsOf(sample: Sample, index: number, s: PairSettings): Row[] {
     const j = Math.floor(rng() * (k + 1));
     [texts[k], texts[j]] = [texts[j], texts[k]];
   }
-  return texts.slice(0, s.questionsPerImage).map((q, k) => ({ sample, index, id: `${sample.id}-q${k}`, prompt: q, seed: seedOf(k) }));
+  // 'mixed' puts the caption row first (augmentation seed k = 0) and shifts the questions' seeds by one,
+  // so its question rows are not noised exactly like its caption row.
+  const shift = s.prompt === 'mixed' ? 1 : 0;
+  const asked = texts.slice(0, s.questionsPerImage).map((q, k) => ({ sample, index, id: `${sample.id}-q${k}`, prompt: q, seed: seedOf(k + shift), maxNewTokens: s.questionMaxNewTokens ?? s.maxNewTokens }));
+  return shift ? [caption, ...asked] : asked;
 }
 
-/** One generate call for the clean rows and their augmented copies. */
+/** The clean rows and their augmented copies, answered in one generate call per answer limit. */
 async function answerCleanAndAugmented(model: VisionLanguageModel, tokenizer: Tokenizer, rows: Row[], s: PairSettings): Promise<{ chosen: string; rejected: string }[]> {
   const size = model.config.vision.imageSize;
   const both = tf.tidy(() => {
@@ -216,8 +232,22 @@ async function answerCleanAndAugmented(model: VisionLanguageModel, tokenizer: To
     return tf.concat([clean, ...augmented], 0) as tf.Tensor4D;
   });
   try {
-    const prompts = rows.map((r) => r.prompt);
-    const { texts } = await greedyAnswers(model, tokenizer, both, [...prompts, ...prompts], { maxNewTokens: s.maxNewTokens });
+    const all = [...rows, ...rows];
+    const texts: string[] = new Array(all.length);
+    // Caption rows and question rows may have different limits ('mixed' with questionMaxNewTokens):
+    // a separate call per limit, so short answers are not decoded to the longest limit.
+    for (const limit of new Set(all.map((r) => r.maxNewTokens))) {
+      const idx = all.flatMap((r, i) => (r.maxNewTokens === limit ? [i] : []));
+      const images = idx.length === all.length ? both : (tf.tidy(() => tf.gather(both, tf.tensor1d(idx, 'int32'))) as tf.Tensor4D);
+      try {
+        const got = await greedyAnswers(model, tokenizer, images, idx.map((i) => all[i].prompt), { maxNewTokens: limit });
+        idx.forEach((i, k) => {
+          texts[i] = got.texts[k];
+        });
+      } finally {
+        if (images !== both) images.dispose();
+      }
+    }
     return rows.map((_, i) => ({ chosen: texts[i], rejected: texts[rows.length + i] }));
   } finally {
     both.dispose();

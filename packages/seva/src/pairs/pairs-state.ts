@@ -10,6 +10,8 @@ export interface PairSettings {
   prompt: string;
   questionsPerImage: number;
   maxNewTokens: number;
+  /** Absent in state files written before the option existed (then equal to maxNewTokens). */
+  questionMaxNewTokens?: number;
   seed: number;
 }
 
@@ -64,7 +66,8 @@ export function readWrittenPairs(out: string, limit: number): PreferencePair[] {
 }
 
 /** Names the first setting that differs, or undefined. */
-export function settingsMismatch(a: PairSettings, b: PairSettings): string | undefined {
+export function settingsMismatch(then: PairSettings, b: PairSettings): string | undefined {
+  const a: PairSettings = { questionMaxNewTokens: then.maxNewTokens, ...then };
   for (const k of Object.keys(a) as (keyof PairSettings)[]) {
     if (a[k] !== b[k]) return `${k}: ${JSON.stringify(a[k])} then, ${JSON.stringify(b[k])} now`;
   }

@@ -71,6 +71,7 @@ export async function runSevaPairs(configPath: string, options: RunSevaPairsOpti
       cropScale: pairs.cropScale,
       seed: pairs.seed ?? config.seed ?? 0,
       maxNewTokens: pairs.maxNewTokens,
+      questionMaxNewTokens: pairs.questionMaxNewTokens,
       batchSize: pairs.batchSize,
       limit: options.limit ?? pairs.limit,
       resume: pairs.resume,
