@@ -118,4 +118,34 @@ describe('VisionLanguageModel', () => {
     tf.dispose([images, extraPrefix]);
     vlm.dispose();
   });
+
+  it('visualTokens: precomputed tokens give the same logits as the images, can be reused across rows, and are checked', async () => {
+    const vlm = new VisionLanguageModel(microVLM, { seed: 9 });
+    randomise(vlm, 0.4);
+    const before = tf.memory().numTensors;
+    const images = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 10) as tf.Tensor4D;
+    const inputIds = tf.tensor2d([[1, 5, 2, 0], [1, 6, 7, 2], [1, 8, 2, 0]], [3, 4], 'int32');
+    const rowImage = tf.tensor1d([0, 1, 0], 'int32');
+    const tokens = vlm.encodeImages(images);
+    const viaImages = tf.tidy(() => vlm.forward({ images: tf.gather(images, rowImage), inputIds }).logits);
+    const viaTokens = tf.tidy(() => {
+      const reused = tf.gather(tokens, rowImage) as tf.Tensor3D;
+      // Two distinct images for three rows: the images are not read when tokens are given.
+      return vlm.forward({ images, inputIds, visualTokens: reused }).logits;
+    });
+    expect(maxDiff(viaImages, viaTokens)).toBeLessThan(1e-5);
+    // Noise added to the tokens (a constant would vanish in the pre-norm LayerNorm) reaches the logits (they are really used).
+    const shifted = tf.tidy(() => vlm.forward({ images: tf.gather(images, rowImage), inputIds, visualTokens: tf.add(tf.gather(tokens, rowImage), tf.randomNormal([3, tokens.shape[1], 16], 0, 1, 'float32', 11)) as tf.Tensor3D }).logits);
+    expect(maxDiff(viaImages, shifted)).toBeGreaterThan(1e-3);
+    expect(() => vlm.forward({ images, inputIds: tf.tensor2d([[1, 2], [1, 2]], [2, 2], 'int32'), visualTokens: tf.zeros([2, 3, microVLM.lm.width]) as tf.Tensor3D })).toThrow(
+      /visualTokens must be \[2,\d+,16\]/,
+    );
+    const a = await vlm.generate(images, { maxNewTokens: 3, bosId: 1 });
+    const b = await vlm.generate(images, { maxNewTokens: 3, bosId: 1, visualTokens: tokens });
+    expect(b.ids).toEqual(a.ids);
+    tf.dispose([images, inputIds, rowImage, tokens, viaImages, viaTokens, shifted]);
+    // The zeros of the failed call are the only leak allowed (the error is thrown before any tidy).
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 2);
+    vlm.dispose();
+  });
 });

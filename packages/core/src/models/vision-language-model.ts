@@ -23,6 +23,13 @@ export interface VLMForwardInputs {
   withoutImage?: boolean;
   /** `[B, E, width]` extra embeddings placed after the visual tokens (not marked visual). */
   extraPrefix?: tf.Tensor3D;
+  /**
+   * `[B, Nv, width]` visual tokens to use instead of `encodeImages(images)` (`images` is then not
+   * read, and may hold fewer images than rows). Lets a caller encode each image once and reuse the tokens across
+   * several text rows, or add something to them (e.g. a dense positional encoding) before the LM.
+   * Gradients flow into whatever produced them.
+   */
+  visualTokens?: tf.Tensor3D;
 }
 
 /** Output of {@link VisionLanguageModel.forward}. */
@@ -45,6 +52,8 @@ export interface VLMGenerateOptions extends GenerateOptions {
   bosId?: number;
   /** `[B, E, width]` extra embeddings after the visual tokens (as in `forward`). */
   extraPrefix?: tf.Tensor3D;
+  /** `[B, Nv, width]` visual tokens to use instead of `encodeImages(images)` (as in `forward`). */
+  visualTokens?: tf.Tensor3D;
 }
 
 /**
@@ -87,11 +96,18 @@ export class VisionLanguageModel extends Module {
     return tf.tidy(() => this.projector.forward(this.vision.forward(images).tokens) as tf.Tensor3D);
   }
 
+  private checkVisualTokens(v: tf.Tensor | undefined, b: number, where: string): void {
+    const want = [b, this.numVisualTokens, this.config.lm.width];
+    if (v && (v.rank !== 3 || v.shape.some((d, i) => d !== want[i]))) {
+      throw new Error(`VisionLanguageModel.${where}: visualTokens must be [${want}] (batch, visual tokens, lm width), got [${v.shape}]`);
+    }
+  }
+
   /** Runs image + text; see {@link VLMForwardInputs} and {@link VLMForwardOutput}. */
   forward(inputs: VLMForwardInputs): VLMForwardOutput {
-    const { images, inputIds, attentionMask, withoutImage, extraPrefix } = inputs;
+    const { images, inputIds, attentionMask, withoutImage, extraPrefix, visualTokens } = inputs;
     const [b, t] = inputIds.shape;
-    if (images.shape[0] !== b) throw new Error(`VisionLanguageModel.forward: ${images.shape[0]} images for ${b} text rows`);
+    if (!visualTokens && images.shape[0] !== b) throw new Error(`VisionLanguageModel.forward: ${images.shape[0]} images for ${b} text rows`);
     if (attentionMask && (attentionMask.rank !== 2 || attentionMask.shape[0] !== b || attentionMask.shape[1] !== t)) {
       throw new Error(`VisionLanguageModel.forward: attentionMask must be [${b}, ${t}] like inputIds, got [${attentionMask.shape}]`);
     }
@@ -100,11 +116,12 @@ export class VisionLanguageModel extends Module {
       throw new Error(`VisionLanguageModel.forward: extraPrefix must be [${b}, E, ${width}], got [${extraPrefix.shape}]`);
     }
     const nv = this.numVisualTokens;
+    this.checkVisualTokens(visualTokens, b, 'forward');
     const p = nv + (extraPrefix ? extraPrefix.shape[1] : 0);
     return tf.tidy(() => {
       // Without the image the visual positions are hidden from every query, so their content is
       // irrelevant: zeros save the vision tower and make the independence from pixels evident.
-      const visual = withoutImage ? tf.zeros([b, nv, width]) : this.encodeImages(images);
+      const visual = withoutImage ? tf.zeros([b, nv, width]) : (visualTokens ?? this.encodeImages(images));
       const prefix = extraPrefix ? tf.concat([visual, extraPrefix], 1) : visual;
       const visualTokenMask = tf.concat([tf.ones([b, nv]), tf.zeros([b, t + p - nv])], 1) as tf.Tensor2D;
       const textMask = attentionMask ? tf.cast(attentionMask, 'float32') : tf.ones([b, t]);
@@ -122,10 +139,11 @@ export class VisionLanguageModel extends Module {
     const b = images.shape[0];
     const prompts = options.prompt ?? Array.from({ length: b }, () => [options.bosId ?? 1]);
     if (prompts.length !== b) throw new Error(`VisionLanguageModel.generate: ${prompts.length} prompts for ${b} images`);
+    this.checkVisualTokens(options.visualTokens, b, 'generate');
     const wasTraining = this.training;
     this.eval();
     const embeddings = tf.tidy(() => {
-      const visual = this.encodeImages(images);
+      const visual = options.visualTokens ? tf.clone(options.visualTokens) : this.encodeImages(images);
       return (options.extraPrefix ? tf.concat([visual, options.extraPrefix], 1) : visual) as tf.Tensor3D;
     });
     try {

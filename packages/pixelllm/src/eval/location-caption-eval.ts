@@ -1,5 +1,5 @@
 import { imagesToTensor, tf, type RgbImage, type Sample, type Tokenizer, type VisionLanguageModel } from '@vlalign/core';
-import { modelImageSize } from '../inference/prompted-forward.js';
+import { modelImageSize, promptInputs } from '../inference/prompted-forward.js';
 import { WHOLE_IMAGE_BOX, type LocationPrompt, type LocationPromptEncoder } from '../prompt/location-prompt-encoder.js';
 import { locationPromptsOf } from '../targets/sample-rows.js';
 import { chunks } from './eval-samples.js';
@@ -31,7 +31,7 @@ async function generateCaptions(
   maxNewTokens: number,
 ): Promise<string[]> {
   const imgs = imagesToTensor(images, modelImageSize(model));
-  const extraPrefix = promptEncoder ? tf.tidy(() => promptEncoder.forward(prompts)) : undefined;
+  const { extraPrefix, visualTokens } = promptInputs(model, promptEncoder, imgs, prompts);
   try {
     const { ids } = await model.generate(imgs, {
       maxNewTokens,
@@ -39,10 +39,11 @@ async function generateCaptions(
       prompt: images.map(() => [tokenizer.bosId]),
       padId: tokenizer.padId,
       extraPrefix,
+      visualTokens,
     });
     return ids.map((row) => tokenizer.decode(row));
   } finally {
-    tf.dispose([imgs, ...(extraPrefix ? [extraPrefix] : [])]);
+    tf.dispose([imgs, extraPrefix, visualTokens].filter((t) => t !== undefined));
   }
 }
 

@@ -4,7 +4,7 @@ import { WHOLE_IMAGE_BOX, type LocationPrompt, type LocationPromptEncoder } from
 import { pointsToBox, type Point } from '../targets/box-points.js';
 import { disposeRows, encodeRows } from '../targets/pixel-rows.js';
 import { evalMode } from './eval-mode.js';
-import { promptedForward, toImageTensor } from './prompted-forward.js';
+import { promptInputs, promptedForward, toImageTensor } from './prompted-forward.js';
 
 /** Options of {@link localizeWords}. */
 export interface LocalizeWordsOptions {
@@ -50,7 +50,7 @@ export async function localizeWords(
   const imgs = toImageTensor(model, [image]);
   const restore = evalMode(model, head, options.promptEncoder);
   try {
-    const extraPrefix = options.promptEncoder ? tf.tidy(() => options.promptEncoder!.forward([prompt])) : undefined;
+    const { extraPrefix, visualTokens } = promptInputs(model, options.promptEncoder, imgs, [prompt]);
     let generated: number[];
     try {
       const out = await model.generate(imgs, {
@@ -59,10 +59,11 @@ export async function localizeWords(
         prompt: [[tokenizer.bosId]],
         padId: tokenizer.padId,
         extraPrefix,
+        visualTokens,
       });
       generated = out.ids[0].filter((id) => id !== tokenizer.eosId && id !== tokenizer.padId);
     } finally {
-      extraPrefix?.dispose();
+      tf.dispose([extraPrefix, visualTokens].filter((t) => t !== undefined));
     }
     if (generated.length === 0) return { caption: '', words: [] };
     const text = tokenizer.decode(generated);

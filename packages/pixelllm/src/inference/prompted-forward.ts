@@ -25,8 +25,34 @@ export function toImageTensor(model: VisionLanguageModel, images: ImageInput): t
 }
 
 /**
- * One teacher-forced pass with location prompts: the prompt tokens (when an encoder is given) are
- * the VLM's `extraPrefix`. Returns the text-position logits and pre-vocabulary features.
+ * The VLM inputs that carry the location prompts: the prompt tokens as `extraPrefix` and, when
+ * the encoder adds a dense positional encoding or rows share images, the `visualTokens` (see
+ * `LocationPromptEncoder.visualTokens`). Without an encoder and `rowImage`, both are undefined.
+ */
+export function promptInputs(
+  model: VisionLanguageModel,
+  promptEncoder: LocationPromptEncoder | undefined,
+  images: tf.Tensor4D,
+  prompts: readonly LocationPrompt[],
+  rowImage?: readonly number[],
+): { extraPrefix?: tf.Tensor3D; visualTokens?: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const extraPrefix = promptEncoder ? promptEncoder.forward(prompts) : undefined;
+    const visualTokens = promptEncoder
+      ? promptEncoder.visualTokens(model, images, rowImage)
+      : rowImage
+        ? (tf.gather(model.encodeImages(images), tf.tensor1d(rowImage as number[], 'int32')) as tf.Tensor3D)
+        : undefined;
+    return { ...(extraPrefix ? { extraPrefix } : {}), ...(visualTokens ? { visualTokens } : {}) };
+  });
+}
+
+/**
+ * One teacher-forced pass with location prompts (see {@link promptInputs}). Returns the
+ * text-position logits and pre-vocabulary features.
+ *
+ * @param images one image per row, or the distinct images when `rowImage` maps rows to them.
+ * @param rowImage image index per row: each image is encoded once however many rows use it.
  */
 export function promptedForward(
   model: VisionLanguageModel,
@@ -34,10 +60,11 @@ export function promptedForward(
   images: tf.Tensor4D,
   rows: Pick<EncodedRows, 'inputIds' | 'attentionMask'>,
   prompts: readonly LocationPrompt[],
+  rowImage?: readonly number[],
 ): { logits: tf.Tensor3D; hidden: tf.Tensor3D } {
   return tf.tidy(() => {
-    const extraPrefix = promptEncoder ? promptEncoder.forward(prompts) : undefined;
-    const { logits, hidden } = model.forward({ images, inputIds: rows.inputIds, attentionMask: rows.attentionMask, extraPrefix });
+    const { extraPrefix, visualTokens } = promptInputs(model, promptEncoder, images, prompts, rowImage);
+    const { logits, hidden } = model.forward({ images, inputIds: rows.inputIds, attentionMask: rows.attentionMask, extraPrefix, visualTokens });
     return { logits, hidden };
   });
 }

@@ -5,6 +5,7 @@ import { PointHead } from '../head/point-head.js';
 import { LocationPromptEncoder } from '../prompt/location-prompt-encoder.js';
 import { denseCaptionRow, referringRow } from '../targets/sample-rows.js';
 import { tinyVlm, tinyWorld, tokenizer } from '../testing/tiny-setup.js';
+import { expectAllClose } from '../testing/expect-close.js';
 
 describe('pixelLlmLoss with referringPointLossWeight', () => {
   beforeAll(async () => {
@@ -40,6 +41,33 @@ describe('pixelLlmLoss with referringPointLossWeight', () => {
     const ce = pixelLlmLoss(model, head, enc, images, mixed, { ...base, pointLossWeight: 0, referringPointLossWeight: 0 });
     expect(ce.loss.dataSync()[0]).toBeCloseTo(0.5 * ce.captionLoss.dataSync()[0], 5);
     tf.dispose([ce.loss, ce.captionLoss, ce.pointLoss, images]);
+    [model, head, enc].forEach((m) => m.dispose());
+  });
+
+  it('rows sharing images (rowImage) give the loss and gradients of one image per row, with the dense encoding on', () => {
+    const model = tinyVlm(tokenizer, 7);
+    const head = new PointHead(model.config.lm.width, { seed: 8 });
+    const enc = new LocationPromptEncoder(model.config.lm.width, { seed: 9, densePositions: true });
+    const world = tinyWorld('train', 2);
+    const samples = [0, 1].map((i) => world.get(i));
+    const rows = [denseCaptionRow(samples[0], tokenizer), denseCaptionRow(samples[1], tokenizer), referringRow(samples[0].referring[0], tokenizer, 'where is')];
+    const rowImage = [0, 1, 0];
+    const distinct = imagesToTensor(samples.map((s) => s.image), model.config.vision.imageSize);
+    const perRow = imagesToTensor(rowImage.map((i) => samples[i].image), model.config.vision.imageSize);
+    const settings: PixelLlmLossSettings = { tokenizer, maxLength: 32, pointLossWeight: 0.1, pointUnits: 'pixels', referringPointLossWeight: 0.5 };
+    const vars = [...model.trainableParameters(), ...enc.trainableParameters()];
+    const run = (images: tf.Tensor4D, s: PixelLlmLossSettings) => tf.variableGrads(() => pixelLlmLoss(model, head, enc, images, rows, s).loss, vars);
+    const before = tf.memory().numTensors;
+    const a = run(perRow, settings);
+    const b = run(distinct, { ...settings, rowImage });
+    expect(b.value.dataSync()[0]).toBeCloseTo(a.value.dataSync()[0], 5);
+    for (const name of Object.keys(a.grads)) expectAllClose(b.grads[name].dataSync(), a.grads[name].dataSync(), 1e-4);
+    // The dense encoding's projection is trained through the visual tokens too.
+    const proj = enc.namedParameters().find(([n]) => n === 'proj.weight')![1];
+    expect(tf.tidy(() => tf.sum(tf.abs(a.grads[proj.name])).dataSync()[0])).toBeGreaterThan(0);
+    tf.dispose([a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([distinct, perRow]);
     [model, head, enc].forEach((m) => m.dispose());
   });
 });

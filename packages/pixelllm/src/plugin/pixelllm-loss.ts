@@ -27,6 +27,11 @@ export interface PixelLlmLossSettings {
    * point loss over all rows.
    */
   referringPointLossWeight?: number;
+  /**
+   * Image index per row when rows share images (`images` then holds the distinct images, each
+   * encoded once). Default: row i uses image i.
+   */
+  rowImage?: readonly number[];
 }
 
 /**
@@ -50,7 +55,7 @@ export function pixelLlmLoss(
 ): PixelLlmLossOutput {
   return tf.tidy(() => {
     const enc = encodeRows(rows, s.tokenizer, s.maxLength);
-    const { logits, hidden } = promptedForward(model, promptEncoder, images, enc, rows.map((r) => r.prompt));
+    const { logits, hidden } = promptedForward(model, promptEncoder, images, enc, rows.map((r) => r.prompt), s.rowImage);
     const kept = tf.mul(tf.cast(tf.notEqual(enc.labels, tf.scalar(-100, 'int32')), 'float32'), enc.captionRows);
     const ce = crossEntropyPerToken(logits, enc.labels);
     const captionLoss = tf.div(tf.sum(tf.mul(ce, kept)), tf.maximum(tf.sum(kept), 1)) as tf.Scalar;

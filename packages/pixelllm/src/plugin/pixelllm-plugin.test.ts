@@ -8,9 +8,13 @@ describe('pixelllm plugin', () => {
     await initBackend('wasm');
   });
 
-  it.each(['share', 'extra'] as const)('trains captioning + points + location prompts + referring with falling loss and no leaked tensors (taskRows %s)', async (taskRows) => {
+  it.each([
+    ['share', false],
+    ['extra', false],
+    ['extra', true],
+  ] as const)('trains captioning + points + location prompts + referring with falling loss and no leaked tensors (taskRows %s, densePositions %s)', async (taskRows, densePositions) => {
     const model = tinyVlm(tokenizer, 0);
-    const plugin = pixelllm({ locationFraction: 0.25, referringFraction: 0.25, taskRows });
+    const plugin = pixelllm({ locationFraction: 0.25, referringFraction: 0.25, taskRows, promptEncoder: { densePositions } });
     const ctx = new TestContext(model, tokenizer);
     await plugin.setup!(ctx);
     const data = tinyWorld('train', 8);

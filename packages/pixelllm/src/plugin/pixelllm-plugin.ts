@@ -88,8 +88,10 @@ export function pixelllm(options: PixelLlmOptions = {}): Plugin {
       const { rows, sampleOf } =
         o.taskRows === 'extra' ? chooseRowsWithExtras(samples, ctx.tokenizer, o, random) : { rows: chooseRows(samples, ctx.tokenizer, o, random), sampleOf: samples.map((_, i) => i) };
       return tf.tidy(() => {
-        const images = imagesToTensor(sampleOf.map((i) => sampleImages[i]), modelImageSize(model));
+        // Each image is encoded once, however many rows (dense, location, referring) use it.
+        const images = imagesToTensor(sampleImages, modelImageSize(model));
         const out = pixelLlmLoss(model, head, promptEncoder, images, rows, {
+          rowImage: sampleOf,
           tokenizer: ctx.tokenizer,
           maxLength: o.maxLength,
           pointLossWeight: o.pointLossWeight,

@@ -3,6 +3,7 @@ import { initBackend, tf } from '@vlalign/core';
 import { LocationPromptEncoder, WHOLE_IMAGE_BOX } from './location-prompt-encoder.js';
 import { fourierFeatures } from './fourier-features.js';
 import { expectAllClose } from '../testing/expect-close.js';
+import { tinyVlm, tokenizer } from '../testing/tiny-setup.js';
 
 describe('LocationPromptEncoder', () => {
   beforeAll(async () => {
@@ -37,5 +38,47 @@ describe('LocationPromptEncoder', () => {
     expect(() => enc.forward([[0.5, 0.5, 0.2, 0.9]])).toThrow(/x0 <= x1/);
     expect(() => enc.forward([[0.5] as unknown as [number, number]])).toThrow(/prompts\[0\]/);
     enc.dispose();
+  });
+
+  it('dense positional encoding: cell (row, col) gets the code of a point prompt at its centre, in the ViT raster order', () => {
+    const enc = new LocationPromptEncoder(32, { frequencies: 8, seed: 4, densePositions: true });
+    const grid = 3;
+    tf.tidy(() => {
+      const pe = enc.densePositionalEncoding(grid).arraySync() as number[][];
+      expect(pe.length).toBe(9);
+      const typeRows = (enc.getModule('type_embed') as unknown as { weight: tf.Variable }).weight.arraySync() as number[][];
+      for (const [row, col] of [[0, 0], [0, 2], [2, 1], [1, 1]]) {
+        const centre: [number, number] = [(col + 0.5) / grid, (row + 0.5) / grid];
+        const token = (enc.forward([centre]).arraySync() as number[][][])[0][0];
+        // A point prompt = projected Fourier code + the "point" type embedding (row 2).
+        expectAllClose(pe[row * grid + col], token.map((v, i) => v - typeRows[2][i]), 1e-5);
+      }
+    });
+    expect(() => enc.densePositionalEncoding(0)).toThrow(/grid must be a positive integer/);
+    enc.dispose();
+  });
+
+  it('visualTokens: the VLM tokens gathered per row, plus the dense encoding when on; undefined when neither applies', () => {
+    const model = tinyVlm(tokenizer, 5);
+    const plain = new LocationPromptEncoder(32, { seed: 6 });
+    const dense = new LocationPromptEncoder(32, { seed: 6, densePositions: true });
+    const images = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    expect(plain.visualTokens(model, images)).toBeUndefined();
+    tf.tidy(() => {
+      const own = model.encodeImages(images).arraySync() as number[][][];
+      const gathered = plain.visualTokens(model, images, [1, 0, 1])!.arraySync() as number[][][];
+      expect(gathered.length).toBe(3);
+      expectAllClose(gathered[0].flat(), own[1].flat(), 1e-6);
+      expectAllClose(gathered[2].flat(), own[1].flat(), 1e-6);
+      expectAllClose(gathered[1].flat(), own[0].flat(), 1e-6);
+      const pe = dense.densePositionalEncoding(4).arraySync() as number[][];
+      const withPe = dense.visualTokens(model, images)!.arraySync() as number[][][];
+      expectAllClose(withPe[1].flat(), own[1].flat().map((v, i) => v + pe.flat()[i]), 1e-5);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => plain.visualTokens(model, images, [0, 2])).toThrow(/rowImage entries must be image indices in \[0, 2\)/);
+    tf.dispose(images);
+    [model, plain, dense].forEach((m) => m.dispose());
   });
 });

@@ -1,4 +1,4 @@
-import { Embedding, Linear, Module, deriveSeed, tf, type Box } from '@vlalign/core';
+import { Embedding, Linear, Module, deriveSeed, tf, type Box, type VisionLanguageModel } from '@vlalign/core';
 import { fourierFeatures } from './fourier-features.js';
 
 /** Options of {@link LocationPromptEncoder}. */
@@ -9,6 +9,15 @@ export interface LocationPromptEncoderOptions {
   scale?: number;
   /** Seed of the frequency matrix and of the learned layers. Default 0. */
   seed?: number;
+  /**
+   * Add a dense positional encoding to the VLM's visual tokens: each patch centre encoded by the
+   * SAME Fourier features and projection as the prompt corners (SAM's `get_dense_pe`, which
+   * PixelLLM's SAM-based prompt feature extractor adds to the image embeddings). A box prompt and
+   * the patches it covers then share one coordinate code, so the LM can match them by attention,
+   * and a word's feature that attends to an object carries the object's coordinates for the
+   * point head. Default false (the visual tokens are the VLM's own).
+   */
+  densePositions?: boolean;
 }
 
 /** A location prompt: a box `[x0, y0, x1, y1]` or a point `[x, y]`, normalised to [0, 1]. */
@@ -44,6 +53,8 @@ export class LocationPromptEncoder extends Module {
   readonly frequencies: number;
   /** Prefix tokens per prompt. */
   readonly tokens = 2;
+  /** Whether {@link LocationPromptEncoder.visualTokens} adds the dense positional encoding. */
+  readonly densePositions: boolean;
   private readonly gaussian: tf.Variable;
 
   constructor(width: number, options: LocationPromptEncoderOptions = {}) {
@@ -53,6 +64,7 @@ export class LocationPromptEncoder extends Module {
     this.frequencies = options.frequencies ?? 32;
     if (!Number.isInteger(this.frequencies) || this.frequencies <= 0) throw new Error(`LocationPromptEncoder: option "frequencies" must be a positive integer, got ${this.frequencies}`);
     const seed = options.seed ?? 0;
+    this.densePositions = options.densePositions ?? false;
     this.gaussian = this.registerParameter('gaussian', tf.randomNormal([2, this.frequencies], 0, options.scale ?? 1, 'float32', deriveSeed(seed, 'gaussian')), { frozen: true, noDecay: true });
     this.registerModule('proj', new Linear(2 * this.frequencies, width, { seed: deriveSeed(seed, 'proj') }));
     this.registerModule('type_embed', new Embedding(4, width, { seed: deriveSeed(seed, 'type') }));
@@ -90,6 +102,45 @@ export class LocationPromptEncoder extends Module {
       const pos = tf.mul((this.getModule('proj') as Linear).forward(feats), tf.tensor3d(valid, [b, 2, 1]));
       const type = (this.getModule('type_embed') as Embedding).forward(tf.tensor2d(types, [b, 2], 'int32'));
       return tf.add(pos, type) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * `[grid², width]` dense positional encoding of a `grid × grid` token map in raster order (row
+   * by row, as the ViT flattens its patches): the projected Fourier features of each cell centre
+   * `((col + ½) / grid, (row + ½) / grid)` — the same code a point prompt at that centre gets,
+   * without the corner-type embedding.
+   */
+  densePositionalEncoding(grid: number): tf.Tensor2D {
+    if (!Number.isInteger(grid) || grid <= 0) throw new Error(`LocationPromptEncoder.densePositionalEncoding: grid must be a positive integer, got ${grid}`);
+    const centres: number[] = [];
+    for (let row = 0; row < grid; row++) for (let col = 0; col < grid; col++) centres.push((col + 0.5) / grid, (row + 0.5) / grid);
+    return tf.tidy(() => (this.getModule('proj') as Linear).forward(fourierFeatures(tf.tensor2d(centres, [grid * grid, 2]), this.gaussian)) as tf.Tensor2D);
+  }
+
+  /**
+   * The visual tokens the VLM should see for these images: `model.encodeImages(images)`, gathered
+   * to one row per `rowImage` entry (so an image shared by several text rows is encoded once), plus
+   * the {@link LocationPromptEncoder.densePositionalEncoding} when `densePositions` is on.
+   * Returns undefined when neither applies (the VLM then encodes `images` itself).
+   *
+   * @param images `[N, S, S, 3]` distinct images.
+   * @param rowImage image index per text row (default: row i uses image i).
+   */
+  visualTokens(model: VisionLanguageModel, images: tf.Tensor4D, rowImage?: readonly number[]): tf.Tensor3D | undefined {
+    if (!this.densePositions && !rowImage) return undefined;
+    if (rowImage?.some((i) => !Number.isInteger(i) || i < 0 || i >= images.shape[0])) {
+      throw new Error(`LocationPromptEncoder.visualTokens: rowImage entries must be image indices in [0, ${images.shape[0]}), got [${rowImage.join(', ')}]`);
+    }
+    return tf.tidy(() => {
+      let tokens = model.encodeImages(images);
+      if (rowImage) tokens = tf.gather(tokens, tf.tensor1d(rowImage as number[], 'int32')) as tf.Tensor3D;
+      if (!this.densePositions) return tokens;
+      const n = tokens.shape[1];
+      const grid = Math.round(Math.sqrt(n));
+      if (grid * grid !== n) throw new Error(`LocationPromptEncoder.visualTokens: densePositions needs a square token grid, got ${n} visual tokens`);
+      if (tokens.shape[2] !== this.width) throw new Error(`LocationPromptEncoder.visualTokens: visual tokens are ${tokens.shape[2]} wide, the encoder ${this.width}`);
+      return tf.add(tokens, this.densePositionalEncoding(grid)) as tf.Tensor3D;
     });
   }
 }
