@@ -12,7 +12,8 @@
  *
  * Run: pnpm --filter @vlalign/lavit experiment   (env: CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS,
  *   BATCH, SEED, TEST_SIZE, VAL_SIZE, CODEBOOK, MAX_OBJECTS, KEEP_RATIO, CENTER (1: centred features),
- *   THRESH_MASK (thresholdMaskShare), TAU (Gumbel temperature), FIXED_K,
+ *   THRESH_MASK (thresholdMaskShare), TAU (Gumbel temperature), FIXED_K, POSITIONS (codePositions:
+ *   rank | patch), RATIO_SCOPE (keepRatioScope: image | batch), SAMPLED (0: skip the sampled-selection pass),
  *   NATIVE (1: @vlalign/native kernels), INIT=<a tiny-VLM captioning run folder or its
  *   model.safetensors, reused as the captioner and frozen encoder>)
  */
@@ -64,6 +65,9 @@ const CENTER = env('CENTER', 1) === 1;
 const NATIVE = env('NATIVE', 1) === 1;
 const THRESH_MASK = env('THRESH_MASK', 0);
 const TAU = env('TAU', 1);
+const POSITIONS = (process.env.POSITIONS ?? 'rank') as 'rank' | 'patch';
+const RATIO_SCOPE = (process.env.RATIO_SCOPE ?? 'image') as 'image' | 'batch';
+const SAMPLED = env('SAMPLED', 1) === 1;
 /** Tokens per image of the fixed-count random baseline (default: the selector's mean count on the test set, rounded). */
 const FIXED_K = process.env.FIXED_K ? Number(process.env.FIXED_K) : undefined;
 
@@ -88,7 +92,7 @@ async function main() {
     const st = await enableNative();
     native = st.active ? `on (${st.gemm})` : `off: ${st.reason}`;
   }
-  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} thresholdMaskShare=${THRESH_MASK} tau=${TAU} maxObjects=${MAX_OBJECTS}`);
+  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} thresholdMaskShare=${THRESH_MASK} tau=${TAU} positions=${POSITIONS} ratioScope=${RATIO_SCOPE} maxObjects=${MAX_OBJECTS}`);
   const tokenizer = shapesTokenizer();
   const train = createShapesWorld({ seed: SEED + 1, size: 4096, split: 'train', imageSize: 64, maxObjects: MAX_OBJECTS });
   const val = createShapesWorld({ seed: SEED + 1, size: VAL, split: 'val', imageSize: 64, maxObjects: MAX_OBJECTS });
@@ -120,11 +124,11 @@ async function main() {
   // 2. Tokenizer over the frozen ViT.
   const vit = vlm.vision;
   vit.freeze();
-  const visual = new DynamicVisualTokenizer({ featureDim: vit.config.width, numPatches: vit.numPatches, codebookSize: CODEBOOK, codeDim: 32, mergerLayers: 2, decoderLayers: 2, heads: 4, seed: SEED, deadCodeSteps: 30, centerFeatures: CENTER, tau: TAU });
+  const visual = new DynamicVisualTokenizer({ featureDim: vit.config.width, numPatches: vit.numPatches, codebookSize: CODEBOOK, codeDim: 32, mergerLayers: 2, decoderLayers: 2, heads: 4, seed: SEED, deadCodeSteps: 30, centerFeatures: CENTER, tau: TAU, codePositions: POSITIONS });
   await new Trainer({
     model: vlm,
     tokenizer,
-    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, stage1Steps: STAGE1_STEPS, thresholdMaskShare: THRESH_MASK, keepRatio: KEEP_RATIO, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 64, batchSize: 32, captionMaxTokens: 24 } })],
+    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, stage1Steps: STAGE1_STEPS, thresholdMaskShare: THRESH_MASK, keepRatio: KEEP_RATIO, keepRatioScope: RATIO_SCOPE, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 64, batchSize: 32, captionMaxTokens: 24 } })],
     data: train,
     evalData: val,
     batchSize: BATCH,
@@ -250,7 +254,7 @@ async function main() {
   };
   // Thresholded (deterministic) selection, and LaVIT's sampled selection for comparison.
   const { allIds, stats } = measure();
-  const sampled = measure(SEED + 1000).stats;
+  const sampled = SAMPLED ? measure(SEED + 1000).stats : null;
 
   // 4. Unified LM.
   const { lm, vocab } = createUnifiedLM({ maxLength: vit.numPatches + 48, width: 64, layers: 2, heads: 4, mlpHidden: 256 }, tokenizer.vocabSize, CODEBOOK, { seed: SEED });
@@ -260,7 +264,7 @@ async function main() {
   const lavitCider = ciderD(lavitCaps, refs).score;
 
   const results = {
-    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, thresholdMaskShare: THRESH_MASK, tau: TAU, maxObjects: MAX_OBJECTS, native, init: init ?? null },
+    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, thresholdMaskShare: THRESH_MASK, tau: TAU, codePositions: POSITIONS, keepRatioScope: RATIO_SCOPE, maxObjects: MAX_OBJECTS, native, init: init ?? null },
     threshold: { trainingCalibrated: trainCalibrated, valCalibrated: threshold },
     ...stats,
     sampledSelection: sampled,

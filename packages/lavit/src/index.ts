@@ -6,7 +6,7 @@
 export { policySoftmax, MaskedAttention, POLICY_SOFTMAX_EPS } from './attention/masked-attention.js';
 export { TokenSelector, type TokenSelectorOptions, type SelectorOutput, type SelectorMask } from './selector/token-selector.js';
 export { hardGumbelKeep, straightThrough, type GumbelKeep } from './selector/gumbel-straight-through.js';
-export { keepRatioLoss } from './selector/keep-ratio-loss.js';
+export { keepRatioLoss, type KeepRatioScope } from './selector/keep-ratio-loss.js';
 export { keepThresholdForRatio, keepProbabilities, calibrateSelectorThreshold } from './selector/calibrate-threshold.js';
 export { FeatureMean } from './tokenizer/feature-mean.js';
 export { TokenMerger, MergerBlock, extractKept, type TokenMergerOptions } from './merger/token-merger.js';
@@ -15,7 +15,7 @@ export { vectorQuantize, quantizeStraightThrough, commitmentLoss, type VectorQua
 export { l2Normalize } from './quantizer/l2-normalize.js';
 export { EmaCodebook, type EmaCodebookOptions, type EmaUpdateReport } from './quantizer/ema-codebook.js';
 export { sphericalKMeans, type SphericalKMeansOptions } from './quantizer/spherical-kmeans.js';
-export { QueryDecoder, cosineReconstructionLoss, cosineSimilarity, type QueryDecoderOptions } from './decoder/query-decoder.js';
+export { QueryDecoder, cosineReconstructionLoss, cosineSimilarity, type QueryDecoderOptions, type CodePositions } from './decoder/query-decoder.js';
 export {
   DynamicVisualTokenizer,
   type TokenizerForwardOptions,

@@ -30,4 +30,31 @@ describe('QueryDecoder', () => {
     tf.dispose([codes, keep, out, other]);
     dec.dispose();
   });
+
+  it("positions: 'rank' ignores where the kept codes sit, 'patch' places them by patch index", () => {
+    const codes = tf.randomNormal([1, 6, 8], 0, 1, 'float32', 4) as tf.Tensor3D;
+    // The same three codes (same order) kept at patches 0, 2, 5 and at patches 1, 3, 4.
+    const a = Float32Array.from([1, 0, 1, 0, 0, 1]);
+    const b = Float32Array.from([0, 1, 0, 1, 1, 0]);
+    const moved = tf.tidy(() => tf.gather(codes, tf.tensor1d([1, 0, 3, 2, 5, 4], 'int32'), 1)) as tf.Tensor3D;
+    const diff = (positions: 'rank' | 'patch') => {
+      const dec = new QueryDecoder(6, 8, 12, { width: 16, layers: 1, heads: 2, seed: 1, positions });
+      // Position embeddings as a trained decoder has them (the 0.02 initialisation barely moves the output).
+      tf.tidy(() => dec.code_pos.assign(tf.randomNormal([6, 16], 0, 1, 'float32', 5)));
+      const before = tf.memory().numTensors;
+      const d = tf.tidy(() => {
+        const x = dec.forward(codes, tf.tensor2d(a, [1, 6]), a);
+        const y = dec.forward(moved, tf.tensor2d(b, [1, 6]), b);
+        return tf.max(tf.abs(tf.sub(x, y))).dataSync()[0];
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(dec.positions).toBe(positions);
+      dec.dispose();
+      return d;
+    };
+    expect(diff('rank')).toBeLessThan(1e-4);
+    expect(diff('patch')).toBeGreaterThan(1e-3);
+    expect(() => new QueryDecoder(6, 8, 12, { positions: 'grid' as never })).toThrow(/positions/);
+    tf.dispose([codes, moved]);
+  });
 });

@@ -11,7 +11,16 @@ export interface QueryDecoderOptions {
   heads?: number;
   /** Seed of the weight initialisation. Default 0. */
   seed?: number;
+  /**
+   * Which position embedding each code gets: `'rank'` (LaVIT's `VQDecoder`: its rank in the kept
+   * sequence) or `'patch'` (the patch index the kept token came from, so the decoder knows where
+   * each code sits in the image). Default `'rank'`.
+   */
+  positions?: CodePositions;
 }
+
+/** How {@link QueryDecoder} places codes: by rank in the kept sequence, or by patch index. */
+export type CodePositions = 'rank' | 'patch';
 
 /** One decoder block: self-attention among the queries, cross-attention to the codes, MLP. */
 class DecoderBlock extends Module {
@@ -37,8 +46,9 @@ class DecoderBlock extends Module {
 
 /**
  * LaVIT's `VQDecoder`: reconstructs all `N` patch features from the (variable-length) code
- * sequence. The codes are projected (`in_proj`) and get a learned position embedding indexed by
- * their rank in the kept sequence (not the patch position); `N` learned queries (one per patch)
+ * sequence. The codes are projected (`in_proj`) and get a learned position embedding `code_pos`
+ * indexed by their rank in the kept sequence (LaVIT; `positions: 'rank'`) or, with
+ * `positions: 'patch'`, by the patch index of the kept token; `N` learned queries (one per patch)
  * run blocks of self-attention, cross-attention to the codes (only kept rows: a multiplicative,
  * differentiable key mask) and an MLP; then `norm` and `out_proj` (Linear -> tanh -> Linear).
  *
@@ -50,6 +60,7 @@ export class QueryDecoder extends Module {
   readonly codeDim: number;
   readonly featureDim: number;
   readonly width: number;
+  readonly positions: CodePositions;
   readonly queries: tf.Variable;
   readonly code_pos: tf.Variable;
   readonly blocks: ModuleList<DecoderBlock>;
@@ -61,6 +72,8 @@ export class QueryDecoder extends Module {
     this.numPatches = numPatches;
     this.codeDim = codeDim;
     this.featureDim = featureDim;
+    this.positions = options.positions ?? 'rank';
+    if (this.positions !== 'rank' && this.positions !== 'patch') throw new Error(`QueryDecoder: positions must be 'rank' or 'patch', got ${String(this.positions)}`);
     this.registerModule('in_proj', new Linear(codeDim, w, { seed: deriveSeed(seed, 'in_proj') }));
     this.queries = this.registerParameter('queries', truncatedNormalInit([numPatches, w], deriveSeed(seed, 'queries')), { noDecay: true });
     this.code_pos = this.registerParameter('code_pos', truncatedNormalInit([numPatches, w], deriveSeed(seed, 'code_pos')), { noDecay: true });
@@ -72,9 +85,10 @@ export class QueryDecoder extends Module {
   }
 
   /**
-   * @param codes `[B, N, codeDim]` code vectors in patch order (dropped rows are ignored)
+   * @param codes `[B, N, codeDim]` code vectors in patch order (row `i` = patch `i`; dropped rows are ignored)
    * @param keep `[B, N]` keep mask (1 = a code of this image)
-   * @param keepValues row-major `B * N` 0/1 decisions (to compute each code's rank)
+   * @param keepValues row-major `B * N` 0/1 decisions (to compute each code's rank; with
+   *   `positions: 'patch'` the row index is the position)
    * @returns `[B, N, featureDim]` reconstructed patch features
    */
   forward(codes: tf.Tensor3D, keep: tf.Tensor2D, keepValues: ArrayLike<number>): tf.Tensor3D {
@@ -84,7 +98,7 @@ export class QueryDecoder extends Module {
     for (let r = 0; r < b; r++) {
       let k = 0;
       for (let i = 0; i < n; i++) {
-        ranks[r * n + i] = Math.min(k, this.numPatches - 1);
+        ranks[r * n + i] = this.positions === 'patch' ? i : Math.min(k, this.numPatches - 1);
         if (keepValues[r * n + i] > 0.5) k++;
       }
     }

@@ -14,6 +14,12 @@ export const lavitOptionsSchema = z.strictObject({
   stage1Steps: z.number().int().nonnegative().optional(),
   /** Target keep ratio ρ. Default 0.3 (unconfirmed in LaVIT; the notes' guess). */
   keepRatio: z.number().gt(0).max(1).default(0.3),
+  /**
+   * Over what the keep-ratio loss averages the kept fraction: `'image'` (LaVIT / DynamicViT:
+   * `mean_b (ρ − mean_i M_bi)²`, every image pulled to ρ) or `'batch'` (`(ρ − mean_{b,i} M_bi)²`,
+   * only the batch's share is pulled to ρ, so counts may vary across images). Default `'image'`.
+   */
+  keepRatioScope: z.enum(['image', 'batch']).default('image'),
   /** λ, weight of the keep-ratio loss. Default 2. */
   keepRatioWeight: z.number().nonnegative().default(2),
   /** β, commitment weight. Default 0.25. */
@@ -59,6 +65,7 @@ export const lavitOptionsSchema = z.strictObject({
       minTokens: z.number().int().nonnegative().optional(),
       centerFeatures: z.boolean().optional(),
       tau: z.number().positive().optional(),
+      codePositions: z.enum(['rank', 'patch']).optional(),
       seed: z.number().int().optional(),
     })
     .default({}),

@@ -3,7 +3,7 @@ import { Trainer, createModel, createShapesWorld, initBackend, shapesTokenizer, 
 import { lavit, lavitPhase } from './lavit-plugin.js';
 import { parseLavitOptions } from './lavit-options.js';
 import { DynamicVisualTokenizer } from '../tokenizer/dynamic-visual-tokenizer.js';
-import { tokenizeImage } from '../tokenizer/tokenize-image.js';
+import { tokenizeImage, tokenizeImages } from '../tokenizer/tokenize-image.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -16,6 +16,9 @@ describe('lavitPhase', () => {
     expect(lavitPhase(15, 20, parseLavitOptions({}))).toBe('stage2');
     expect(lavitPhase(3, 20, parseLavitOptions({}))).toBe('stage1');
     expect(() => parseLavitOptions({ keepRatio: 2 })).toThrow(/keepRatio/);
+    expect(parseLavitOptions({}).keepRatioScope).toBe('image');
+    expect(() => parseLavitOptions({ keepRatioScope: 'pixel' })).toThrow(/keepRatioScope/);
+    expect(() => parseLavitOptions({ tokenizer: { codePositions: 'grid' } })).toThrow(/codePositions/);
   });
 });
 
@@ -84,6 +87,68 @@ describe('lavit() in the core Trainer', () => {
     const sample = await createShapesWorld({ seed: 2, size: 1, split: 'test', imageSize: 16 }).get(0);
     const ids = tokenizeImage(visual, sample.image);
     for (const id of ids) expect(id >= 0 && id < 16).toBe(true);
+    trainer.dispose?.();
+    model.dispose();
+  });
+});
+
+describe("lavit({ keepRatioScope: 'batch' }) with codePositions: 'patch'", () => {
+  it('trains with flat tensor counts; the tokenizer places codes by patch and decodes its own tokens', async () => {
+    const tokenizer = shapesTokenizer();
+    const model = createModel(
+      'vlm',
+      {
+        vision: { imageSize: 16, patchSize: 4, width: 16, layers: 1, heads: 2, mlpHidden: 32 },
+        lm: { vocabSize: tokenizer.vocabSize, maxLength: 32, width: 16, layers: 1, heads: 2, mlpHidden: 32 },
+        projectorHidden: 16,
+      },
+      { seed: 1 },
+    );
+    // The plugin passes tokenizer options through to the tokenizer it builds.
+    expect(parseLavitOptions({ tokenizer: { codePositions: 'patch' } }).tokenizer.codePositions).toBe('patch');
+    const tok = new DynamicVisualTokenizer({ featureDim: 16, numPatches: 16, codeDim: 8, codebookSize: 16, mergerLayers: 1, decoderLayers: 1, heads: 2, seed: 2, centerFeatures: true, codePositions: 'patch' });
+    const counts: number[] = [];
+    const trainer = new Trainer({
+      model,
+      tokenizer,
+      plugins: [
+        lavit({
+          mode: 'tokenizer',
+          stage1Steps: 3,
+          kmeansInitBatches: 2,
+          calibrationBatches: 2,
+          thresholdMaskShare: 0.5,
+          keepRatioScope: 'batch',
+          featureMeanSamples: 8,
+          visualTokenizer: tok,
+          eval: { maxSamples: 6, batchSize: 3, captionMaxTokens: 4 },
+        }),
+      ],
+      data: createShapesWorld({ seed: 1, size: 24, split: 'train', imageSize: 16, maxObjects: 3 }),
+      evalData: createShapesWorld({ seed: 1, size: 6, split: 'val', imageSize: 16, maxObjects: 3 }),
+      batchSize: 4,
+      steps: 7,
+      optimizer: { lr: 3e-3, schedule: 'constant' },
+      logEvery: 1,
+      logger: silentLogger,
+      progress: false,
+      onLog: (r) => {
+        if (r.split === 'train' && r.metrics['lavit/stage'] === 2) counts.push(tf.memory().numTensors);
+      },
+    });
+    const result = await trainer.fit();
+    expect(counts.length).toBeGreaterThan(2);
+    expect(new Set(counts.slice(1)).size, `${counts}`).toBe(1);
+    expect(Number.isFinite(result.evalMetrics['lavit/recon_cosine'])).toBe(true);
+    expect(tok.decoder.positions).toBe('patch');
+    const sample = await createShapesWorld({ seed: 2, size: 1, split: 'test', imageSize: 16 }).get(0);
+    const [t] = tokenizeImages(tok, [sample.image]);
+    const before = tf.memory().numTensors;
+    const features = tok.decodeIds(t.ids, t.patches);
+    expect(features.shape).toEqual([16, 16]);
+    features.dispose();
+    expect(() => tok.decodeIds(t.ids)).toThrow(/patch/);
+    expect(tf.memory().numTensors).toBe(before);
     trainer.dispose?.();
     model.dispose();
   });

@@ -180,7 +180,7 @@ export function lavit(options: LavitOptions = {}): Plugin<Prepared> {
       const features = prepared.features!;
       const mask = p === 'stage2' && state.calibrated && thresholdMaskStep(ctx.step, o.thresholdMaskShare) ? 'threshold' : 'gumbel';
       const out = tok.forward(features, { quantize: p === 'stage2', seed: deriveSeed(ctx.step, 'lavit-gumbel'), mask });
-      const terms = tok.loss(out, features, { keepRatio: o.keepRatio, keepRatioWeight: o.keepRatioWeight, commitmentWeight: o.commitmentWeight });
+      const terms = tok.loss(out, features, { keepRatio: o.keepRatio, keepRatioWeight: o.keepRatioWeight, keepRatioScope: o.keepRatioScope, commitmentWeight: o.commitmentWeight });
       const kept = keptRows(out.keepValues);
       if (p === 'stage1' && ctx.step >= stage1(ctx) - o.kmeansInitBatches && kept.length) {
         // Read back on the JS side: the buffer must outlive the tape's tidy.

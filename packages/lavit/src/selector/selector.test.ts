@@ -18,6 +18,20 @@ describe('keepRatioLoss', () => {
     expect(loss.dataSync()[0]).toBeCloseTo(k.loss, 6);
     tf.dispose([keep, loss]);
   });
+  it("scope 'batch' pulls only the batch's kept fraction to rho", () => {
+    const keep = tf.tensor2d([
+      [1, 1, 0, 0],
+      [0, 0, 0, 0],
+    ]);
+    const image = keepRatioLoss(keep, 0.25);
+    const batch = keepRatioLoss(keep, 0.25, 'batch');
+    const batchOff = keepRatioLoss(keep, 0.5, 'batch');
+    expect(image.dataSync()[0]).toBeCloseTo(((0.25 - 0.5) ** 2 + 0.25 ** 2) / 2, 6);
+    expect(batch.dataSync()[0]).toBeCloseTo(0, 6);
+    expect(batchOff.dataSync()[0]).toBeCloseTo(0.25 ** 2, 6);
+    expect(() => keepRatioLoss(keep, 0.25, 'pixel' as never)).toThrow(/scope/);
+    tf.dispose([keep, image, batch, batchOff]);
+  });
   it('rejects rho outside (0, 1]', () => {
     const keep = tf.ones([1, 2]) as tf.Tensor2D;
     expect(() => keepRatioLoss(keep, 0)).toThrow(/rho/);

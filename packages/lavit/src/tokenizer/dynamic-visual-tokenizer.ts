@@ -1,6 +1,6 @@
 import { Linear, Module, deriveSeed, tf, type ViT } from '@vlalign/core';
 import { TokenSelector, type SelectorMask } from '../selector/token-selector.js';
-import { keepRatioLoss } from '../selector/keep-ratio-loss.js';
+import { keepRatioLoss, type KeepRatioScope } from '../selector/keep-ratio-loss.js';
 import { TokenMerger } from '../merger/token-merger.js';
 import { EmaCodebook } from '../quantizer/ema-codebook.js';
 import { l2Normalize } from '../quantizer/l2-normalize.js';
@@ -43,6 +43,8 @@ export interface TokenizerLossWeights {
   keepRatio: number;
   /** λ, weight of the keep-ratio term. */
   keepRatioWeight: number;
+  /** Whether each image's (default) or the batch's kept fraction is pulled to ρ (see `keepRatioLoss`). */
+  keepRatioScope?: KeepRatioScope;
   /** β, weight of the commitment term (stage 2 only). */
   commitmentWeight: number;
 }
@@ -82,7 +84,7 @@ export class DynamicVisualTokenizer extends Module {
     this.registerModule('encode_fc1', new Linear(c.featureDim, c.featureDim, { seed: deriveSeed(seed, 'encode_fc1') }));
     this.registerModule('encode_fc2', new Linear(c.featureDim, c.codeDim, { seed: deriveSeed(seed, 'encode_fc2') }));
     this.registerModule('codebook', new EmaCodebook(c.codebookSize, c.codeDim, { decay: c.emaDecay, deadCodeSteps: c.deadCodeSteps, seed: deriveSeed(seed, 'codebook') }));
-    this.registerModule('decoder', new QueryDecoder(c.numPatches, c.codeDim, c.featureDim, { width: c.decoderWidth, layers: c.decoderLayers, heads: c.heads, seed: deriveSeed(seed, 'decoder') }));
+    this.registerModule('decoder', new QueryDecoder(c.numPatches, c.codeDim, c.featureDim, { width: c.decoderWidth, layers: c.decoderLayers, heads: c.heads, positions: c.codePositions, seed: deriveSeed(seed, 'decoder') }));
     if (c.centerFeatures) this.registerModule('feature_mean', new FeatureMean(c.numPatches, c.featureDim));
   }
 
@@ -173,7 +175,7 @@ export class DynamicVisualTokenizer extends Module {
   loss(out: TokenizerForwardOutput, target: tf.Tensor3D, weights: TokenizerLossWeights): TokenizerLossTerms {
     return tf.tidy(() => {
       const reconstruction = cosineReconstructionLoss(out.reconstruction, this.center(target));
-      const ratio = keepRatioLoss(out.keep, weights.keepRatio);
+      const ratio = keepRatioLoss(out.keep, weights.keepRatio, weights.keepRatioScope ?? 'image');
       let total = tf.add(reconstruction, tf.mul(ratio, weights.keepRatioWeight)) as tf.Scalar;
       let commitment: tf.Scalar | undefined;
       if (out.indices) {
@@ -192,17 +194,37 @@ export class DynamicVisualTokenizer extends Module {
    * Decodes visual ids (codebook indices of one image, in order) to reconstructed patch features
    * `[N, D]` (the input of LaVIT's diffusion detokenizer; here, of probes and metrics). With
    * `centerFeatures` these reconstruct the centred features `X − μ` (in direction: the loss is a cosine).
+   *
+   * `patches` are the kept tokens' patch indices (`ImageTokens.patches` from `tokenizeFeatures`),
+   * strictly increasing, one per id. With `codePositions: 'patch'` they are required (the decoder
+   * places each code at its patch); with `'rank'` they do not change the result and may be left out.
    */
-  decodeIds(ids: readonly number[]): tf.Tensor2D {
+  decodeIds(ids: readonly number[], patches?: readonly number[]): tf.Tensor2D {
     const { numPatches: n, codebookSize: k, codeDim: c } = this.config;
+    if (patches === undefined && this.config.codePositions === 'patch') {
+      throw new Error("decodeIds: this tokenizer places codes by patch (codePositions: 'patch'); pass the ids' patch indices (ImageTokens.patches)");
+    }
     const use = ids.slice(0, n);
     for (const id of use) if (!Number.isInteger(id) || id < 0 || id >= k) throw new Error(`decodeIds: visual id ${id} outside [0, ${k})`);
+    const rows = patches ? Array.from(patches) : use.map((_, i) => i);
+    if (patches && patches.length !== ids.length) throw new Error(`decodeIds: ${ids.length} ids but ${patches.length} patch indices`);
+    rows.forEach((p, i) => {
+      if (!Number.isInteger(p) || p < 0 || p >= n) throw new Error(`decodeIds: patch index ${p} outside [0, ${n})`);
+      if (i > 0 && p <= rows[i - 1]) throw new Error('decodeIds: patch indices must be strictly increasing (raster order)');
+    });
     return tf.tidy(() => {
       const keepValues = new Float32Array(n);
-      keepValues.fill(1, 0, use.length);
-      const codes = use.length ? tf.gather(this.codebook.weight, tf.tensor1d(use, 'int32')) : tf.zeros([0, c]);
-      const padded = tf.concat([codes, tf.zeros([n - use.length, c])], 0);
-      const out = this.decoder.forward(tf.reshape(padded, [1, n, c]) as tf.Tensor3D, tf.tensor2d(keepValues, [1, n]), keepValues);
+      const codeRows = new Int32Array(n);
+      const at = new Int32Array(n).fill(-1);
+      rows.forEach((p, i) => {
+        keepValues[p] = 1;
+        at[p] = i;
+      });
+      // Row p holds the code of the id kept at patch p (zeros elsewhere: masked out by the decoder).
+      const table = tf.concat([use.length ? tf.gather(this.codebook.weight, tf.tensor1d(use, 'int32')) : tf.zeros([0, c]), tf.zeros([1, c])], 0);
+      for (let p = 0; p < n; p++) codeRows[p] = at[p] >= 0 ? at[p] : use.length;
+      const codes = tf.gather(table, tf.tensor1d(codeRows, 'int32'));
+      const out = this.decoder.forward(tf.reshape(codes, [1, n, c]) as tf.Tensor3D, tf.tensor2d(keepValues, [1, n]), keepValues);
       return tf.reshape(out, [n, this.config.featureDim]) as tf.Tensor2D;
     });
   }

@@ -35,6 +35,12 @@ export const visualTokenizerConfigSchema = z
      * content-free, position-dependent component. Default false.
      */
     centerFeatures: z.boolean().default(false),
+    /**
+     * Position embedding of each code in the decoder: `'rank'` (LaVIT: the rank in the kept
+     * sequence) or `'patch'` (the kept token's patch index; then decoding ids needs their patches,
+     * see `decodeIds`). Default `'rank'`.
+     */
+    codePositions: z.enum(['rank', 'patch']).default('rank'),
     /** Gumbel temperature. Default 1. */
     tau: z.number().positive().default(1),
     /** Initialisation seed. Default 0. */
