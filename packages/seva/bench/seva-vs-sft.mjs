@@ -19,6 +19,8 @@
  * (the answer token of the same images' yes/no probes) with weight w, i.e. it continues that recipe.
  * --sft-weight w > 0 adds, in the DPO arm, captioning NLL on the pairs' chosen answers (the model's own
  * clean-image captions; no labels) with weight w, as RPO / TRL's rpo_alpha do. 0 (default): plain DPO.
+ * --rpo-alpha a > 0: the seva plugin's rpoAlpha, a x NLL of the chosen answers given image AND prompt
+ * (use it rather than --sft-weight with question pairs: --sft-weight scores [BOS, chosen] without the prompt).
  * --eval-offset N evaluates on the test split from image N on (CHAIR and POPE), so settings can be
  * chosen on test images the final runs do not report (offset 100 with the default 100/32 images).
  * --test-size N makes the test split N images long (default: the SFT run's eval size, 200); the shapes
@@ -77,6 +79,7 @@ const { values: a } = parseArgs({
     prompt: { type: 'string', default: 'caption' },
     'questions-per-image': { type: 'string', default: '1' },
     'question-max-new-tokens': { type: 'string' },
+    'rpo-alpha': { type: 'string', default: '0' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -95,6 +98,7 @@ const maxNewTokens = Number(a['max-new-tokens']);
 const maxLength = Number(a['max-length']);
 const lossType = a['loss-type'];
 const sftWeight = Number(a['sft-weight']);
+const rpoAlpha = Number(a['rpo-alpha']);
 const pairFilter = a['pair-filter'];
 const sftQaWeight = Number(a['sft-qa-weight']);
 if (!['all', 'same-length'].includes(pairFilter)) throw new Error(`--pair-filter: all or same-length, got ${pairFilter}`);
@@ -198,7 +202,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, pairFilter, sftQaWeight, prompt, questionsPerImage, questionMaxNewTokens, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, prompt, questionsPerImage, questionMaxNewTokens, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -242,7 +246,7 @@ for (const seed of seeds) {
     model: dpoModel,
     tokenizer,
     plugins: [
-      seva({ beta, lossType, maxLength, chair: false, pope: false }),
+      seva({ beta, lossType, maxLength, rpoAlpha, chair: false, pope: false }),
       // optional NLL on the chosen answers (the captioning plugin reads `captions`)
       ...(sftWeight > 0
         ? [{ plugin: captioning({ maxLength }), weight: sftWeight, data: { length: pairs.length, source: `${pairs.source ?? 'pairs'}:chosen`, get: async (i) => { const p = await pairs.get(i); return { ...p, captions: [p.chosen] }; } } }]
@@ -319,7 +323,7 @@ results.seconds = secondsSince(startedAt);
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 const augText = aug === 'diffusion' ? `diffusion t=${a.t}` : aug === 'crop' ? `crop ${a['crop-scale']}` : aug;
 const md = [
-  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}, ${augText}, answers <= ${maxNewTokens} tokens, prompt ${prompt}${prompt === 'caption' ? '' : ` (${questionsPerImage} question(s) per image)`}${sftQaWeight > 0 ? `, SFT arm + ${sftQaWeight} x QA answer loss` : ''}; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE); backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
+  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}${rpoAlpha > 0 ? ` + rpoAlpha ${rpoAlpha}` : ''}, ${augText}, answers <= ${maxNewTokens} tokens, prompt ${prompt}${prompt === 'caption' ? '' : ` (${questionsPerImage} question(s) per image)`}${sftQaWeight > 0 ? `, SFT arm + ${sftQaWeight} x QA answer loss` : ''}; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE); backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
   '',
   '| metric (test split) | SFT start | + SFT | + SeVa DPO |',
   '|---|---|---|---|',

@@ -106,6 +106,43 @@ describe('seva() plugin', () => {
     ref.dispose();
   });
 
+  it('rpoAlpha adds alpha x the per-token NLL of the chosen responses (given image and prompt)', async () => {
+    const model = microVlm(4);
+    const data = pairData(3);
+    const pairs = await Promise.all([0, 1, 2].map((i) => data.get(i)));
+    // Prompted pairs: the prompt is context, not scored.
+    const prompted: Dataset = { length: 3, source: 'prompted', get: (i) => ({ ...pairs[i], prompt: 'is there a circle in the image?' }) };
+    const chosenTokens = pairs.reduce((s, p) => s + tokenizer.encode(p.chosen as string).length + 1, 0); // response + EOS
+    const train: Record<string, number>[] = [];
+    const counts: number[] = [];
+    await new Trainer({
+      model,
+      tokenizer,
+      plugins: [seva({ beta: 0.1, rpoAlpha: 0.5, maxLength: 40, chair: false, pope: false })],
+      data: prompted,
+      batchSize: 3,
+      steps: 3,
+      optimizer: { lr: 1e-2, weightDecay: 0 },
+      logEvery: 1,
+      logger: silentLogger,
+      progress: false,
+      onLog: (r) => {
+        if (r.split !== 'train') return;
+        train.push(r.metrics);
+        counts.push(tf.memory().numTensors);
+      },
+    }).fit();
+    // Step 1: DPO part ln 2; NLL = -(sum of the chosen summed log-probs) / chosen tokens = -mean(logps/chosen) * B / tokens.
+    expect(train[0]['seva/dpo_loss']).toBeCloseTo(Math.LN2, 5);
+    expect(train[0]['seva/nll']).toBeCloseTo((-train[0]['seva/logps/chosen'] * 3) / chosenTokens, 4);
+    expect(train[0]['seva/loss']).toBeCloseTo(Math.LN2 + 0.5 * train[0]['seva/nll'], 4);
+    // The NLL term pulls the chosen responses up.
+    expect(train[2]['seva/logps/chosen']).toBeGreaterThan(train[0]['seva/logps/chosen']);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(() => seva({ rpoAlpha: -1 })).toThrow(/rpoAlpha must be a finite number >= 0/);
+    model.dispose();
+  });
+
   it('IPO starts at (0 - 1/(2 beta))^2 and the reference cache fills once', async () => {
     const model = microVlm(2);
     const runDir = join(dir, 'ipo');

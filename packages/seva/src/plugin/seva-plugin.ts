@@ -17,6 +17,13 @@ export interface SevaOptions {
   lossType?: 'sigmoid' | 'ipo';
   /** Conservative-DPO label smoothing in [0, 0.5) (sigmoid only). Default 0. */
   labelSmoothing?: number;
+  /**
+   * Weight of an NLL term on the chosen responses, added to the DPO loss (RPO; TRL's `rpo_alpha`,
+   * ≤ 0.28 semantics): `loss += rpoAlpha * NLL`, the NLL being the mean negative log-prob per scored
+   * chosen token (response and EOS, given the image and the prompt). It counters the fall of the
+   * chosen log-prob ("likelihood displacement"). Default 0 (plain DPO; SeVa has no NLL term).
+   */
+  rpoAlpha?: number;
   /** Longest scored sequence `[BOS, prompt, response, EOS]`; longer ones are cut on the right. Default 48. */
   maxLength?: number;
   /** Reference policy: `'auto'` (default), `'copy'` or `'adapters'` (see `createReference`). */
@@ -44,6 +51,8 @@ interface Prepared {
   responseMask: tf.Tensor2D;
   refChosen: tf.Tensor1D;
   refRejected: tf.Tensor1D;
+  /** Scored chosen tokens in the batch (response + EOS), the NLL's denominator. */
+  chosenTokens: number;
 }
 
 /**
@@ -70,6 +79,8 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
   const lossType = options.lossType ?? 'sigmoid';
   const labelSmoothing = options.labelSmoothing ?? 0;
   const maxLength = options.maxLength ?? 48;
+  const rpoAlpha = options.rpoAlpha ?? 0;
+  if (!(rpoAlpha >= 0 && Number.isFinite(rpoAlpha))) throw new Error(`seva: rpoAlpha must be a finite number >= 0; got ${rpoAlpha}`);
   if (!(beta > 0)) throw new Error(`seva: beta must be > 0; got ${beta}`);
   if (lossType !== 'sigmoid' && lossType !== 'ipo') throw new Error(`seva: lossType must be 'sigmoid' or 'ipo'; got ${JSON.stringify(lossType)}`);
   if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) throw new Error(`seva: labelSmoothing must be in [0, 0.5); got ${labelSmoothing}`);
@@ -137,6 +148,7 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
           responseMask: batch.responseMask,
           refChosen: tf.tensor1d(ref.slice(0, B)),
           refRejected: tf.tensor1d(ref.slice(B)),
+          chosenTokens: batch.responseTokens.slice(0, B).reduce((s, n) => s + n, 0),
         };
       } catch (err) {
         tf.dispose([images, batch.inputIds, batch.labels, batch.attentionMask, batch.responseMask]);
@@ -151,9 +163,20 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
       const policyChosen = tf.slice(logps, [0], [B]);
       const policyRejected = tf.slice(logps, [B], [B]);
       const out = dpoLoss(policyChosen, policyRejected, p.refChosen, p.refRejected, { beta, lossType, labelSmoothing });
+      let loss = out.loss;
+      const extra: Record<string, tf.Scalar> = {};
+      if (rpoAlpha > 0) {
+        // Summed chosen log-probs (IPO's are per-token averages: summed again here) over all chosen tokens.
+        const summed = average ? tf.slice(sequenceLogps(logits, p.labels, p.responseMask), [0], [B]) : policyChosen;
+        const nll = tf.div(tf.neg(tf.sum(summed)), Math.max(1, p.chosenTokens)) as tf.Scalar;
+        loss = tf.add(out.loss, tf.mul(nll, rpoAlpha)) as tf.Scalar;
+        extra.nll = nll;
+        extra.dpo_loss = out.loss;
+      }
       return {
-        loss: out.loss,
+        loss,
         metrics: {
+          ...extra,
           'rewards/chosen': tf.mean(out.chosenRewards),
           'rewards/rejected': tf.mean(out.rejectedRewards),
           'rewards/accuracies': tf.mean(tf.cast(tf.greater(out.chosenRewards, out.rejectedRewards), 'float32')),
