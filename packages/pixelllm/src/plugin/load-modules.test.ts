@@ -21,7 +21,14 @@ describe('loadPixelLlmModules', () => {
       expect(Array.from(loaded.head.forward(x).dataSync())).toEqual(Array.from(head.forward(x).dataSync()));
       expect(Array.from(loaded.promptEncoder.forward([[0.1, 0.2, 0.3, 0.4]]).dataSync())).toEqual(Array.from(enc.forward([[0.1, 0.2, 0.3, 0.4]]).dataSync()));
     });
+    expect(loaded.promptEncoder.densePositions).toBe(false);
     expect(() => loadPixelLlmModules(16, {})).toThrow(/plugins\.pixelllm\.point_head/);
-    [head, enc, loaded.head, loaded.promptEncoder].forEach((m) => m.dispose());
+    // A checkpoint trained with densePositions carries the gate, and is rebuilt with it.
+    const dense = new LocationPromptEncoder(16, { seed: 6, densePositions: true });
+    const denseTensors = { ...tensors };
+    for (const [k, v] of Object.entries(dense.stateDict())) denseTensors[`plugins.pixelllm.prompt_encoder.${k}`] = v;
+    const loadedDense = loadPixelLlmModules(16, denseTensors);
+    expect(loadedDense.promptEncoder.densePositions).toBe(true);
+    [head, enc, dense, loaded.head, loaded.promptEncoder, loadedDense.head, loadedDense.promptEncoder].forEach((m) => m.dispose());
   });
 });

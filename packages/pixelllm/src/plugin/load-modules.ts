@@ -8,7 +8,10 @@ export interface LoadPixelLlmModulesOptions {
   pluginName?: string;
   /** The head options used in training (they fix the parameter shapes). */
   head?: PointHeadOptions;
-  /** The prompt encoder options used in training. */
+  /**
+   * The prompt encoder options used in training. `densePositions` defaults to whether the
+   * checkpoint holds the encoder's `dense_pe_gate`.
+   */
   promptEncoder?: LocationPromptEncoderOptions;
 }
 
@@ -29,8 +32,10 @@ export function loadPixelLlmModules(width: number, tensors: Record<string, tf.Te
     return out;
   };
   const head = new PointHead(width, options.head);
-  const promptEncoder = new LocationPromptEncoder(width, options.promptEncoder);
-  head.loadStateDict(pick('point_head'));
-  promptEncoder.loadStateDict(pick('prompt_encoder'));
+  const headTensors = pick('point_head');
+  const encoderTensors = pick('prompt_encoder');
+  const promptEncoder = new LocationPromptEncoder(width, { densePositions: 'dense_pe_gate' in encoderTensors, ...options.promptEncoder });
+  head.loadStateDict(headTensors);
+  promptEncoder.loadStateDict(encoderTensors);
   return { head, promptEncoder };
 }

@@ -72,10 +72,15 @@ describe('LocationPromptEncoder', () => {
       expectAllClose(gathered[0].flat(), own[1].flat(), 1e-6);
       expectAllClose(gathered[2].flat(), own[1].flat(), 1e-6);
       expectAllClose(gathered[1].flat(), own[0].flat(), 1e-6);
+      // The gate starts at 0: the tokens are the VLM's own until training opens it.
+      expectAllClose((dense.visualTokens(model, images)!.arraySync() as number[][][])[1].flat(), own[1].flat(), 1e-6);
+      const gate = dense.namedParameters().find(([n]) => n === 'dense_pe_gate')![1];
+      gate.assign(tf.tensor1d([0.7]));
       const pe = dense.densePositionalEncoding(4).arraySync() as number[][];
       const withPe = dense.visualTokens(model, images)!.arraySync() as number[][][];
-      expectAllClose(withPe[1].flat(), own[1].flat().map((v, i) => v + pe.flat()[i]), 1e-5);
+      expectAllClose(withPe[1].flat(), own[1].flat().map((v, i) => v + 0.7 * pe.flat()[i]), 1e-5);
     });
+    expect(plain.namedParameters().some(([n]) => n === 'dense_pe_gate')).toBe(false);
     expect(tf.memory().numTensors).toBe(before);
     expect(() => plain.visualTokens(model, images, [0, 2])).toThrow(/rowImage entries must be image indices in \[0, 2\)/);
     tf.dispose(images);
