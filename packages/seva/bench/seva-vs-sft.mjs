@@ -27,7 +27,8 @@
  * world is seeded per index, so the first 200 images are the same either way.
  * --prompt caption|questions|mixed (default caption): what the pairs ask (makePreferencePairs' `prompt`):
  * the caption prompt, --questions-per-image of the train image's own yes/no questions, or both;
- * --question-max-new-tokens n limits the question answers (1: the yes/no token only).
+ * --question-max-new-tokens n limits the question answers (1: the yes/no token only); --question-t the
+ * diffusion step of the question rows (default --t).
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
  * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
@@ -80,6 +81,7 @@ const { values: a } = parseArgs({
     'questions-per-image': { type: 'string', default: '1' },
     'question-max-new-tokens': { type: 'string' },
     'rpo-alpha': { type: 'string', default: '0' },
+    'question-t': { type: 'string' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -106,6 +108,7 @@ const evalOffset = Number(a['eval-offset']);
 const prompt = a.prompt;
 if (!['caption', 'questions', 'mixed'].includes(prompt)) throw new Error(`--prompt: caption, questions or mixed, got ${prompt}`);
 const questionsPerImage = Number(a['questions-per-image']);
+const questionT = a['question-t'] === undefined ? undefined : Number(a['question-t']);
 const questionMaxNewTokens = a['question-max-new-tokens'] === undefined ? undefined : Number(a['question-max-new-tokens']);
 
 const backend = await initBackend(process.env.VLALIGN_BACKEND);
@@ -202,7 +205,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, prompt, questionsPerImage, questionMaxNewTokens, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -223,7 +226,7 @@ for (const seed of seeds) {
   const pairsFile = join(dir, 'pairs.jsonl');
   const gen = loadSft();
   const t0 = performance.now();
-  const made = await makePreferencePairs({ model: gen, tokenizer, dataset: source, out: pairsFile, augmentation: aug, t: Number(a.t), cropScale: Number(a['crop-scale']), seed, maxNewTokens, prompt, questionsPerImage, questionMaxNewTokens, batchSize: 32, log });
+  const made = await makePreferencePairs({ model: gen, tokenizer, dataset: source, out: pairsFile, augmentation: aug, t: Number(a.t), cropScale: Number(a['crop-scale']), seed, maxNewTokens, prompt, questionsPerImage, questionMaxNewTokens, questionT, batchSize: 32, log });
   gen.dispose();
   const pairsSeconds = secondsSince(t0);
   const stats = pairStats(pairsFile);
@@ -292,7 +295,7 @@ for (const seed of seeds) {
 
   const curve = readMetrics(join(dir, 'dpo', 'metrics.jsonl'))
     .filter((r) => r['seva/loss'] !== undefined)
-    .map((r) => ({ step: r.step, loss: r['seva/loss'], chosen: r['seva/rewards/chosen'], rejected: r['seva/rewards/rejected'], accuracy: r['seva/rewards/accuracies'], margin: r['seva/rewards/margins'], logpsChosen: r['seva/logps/chosen'], logpsRejected: r['seva/logps/rejected'] }));
+    .map((r) => ({ step: r.step, loss: r['seva/loss'], chosen: r['seva/rewards/chosen'], rejected: r['seva/rewards/rejected'], accuracy: r['seva/rewards/accuracies'], margin: r['seva/rewards/margins'], logpsChosen: r['seva/logps/chosen'], logpsRejected: r['seva/logps/rejected'], ...(r['seva/nll'] !== undefined ? { nll: r['seva/nll'] } : {}) }));
   results.seeds.push({
     seed,
     pairs: { kept: made.kept, dropped: made.dropped, droppedEmpty: made.droppedEmpty, images: made.processed, ...stats, ...(filtered ? { filtered } : {}) },
@@ -321,7 +324,7 @@ const rows = [
 ];
 results.seconds = secondsSince(startedAt);
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
-const augText = aug === 'diffusion' ? `diffusion t=${a.t}` : aug === 'crop' ? `crop ${a['crop-scale']}` : aug;
+const augText = aug === 'diffusion' ? `diffusion t=${a.t}${questionT !== undefined ? ` (questions t=${questionT})` : ''}` : aug === 'crop' ? `crop ${a['crop-scale']}` : aug;
 const md = [
   `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}${rpoAlpha > 0 ? ` + rpoAlpha ${rpoAlpha}` : ''}, ${augText}, answers <= ${maxNewTokens} tokens, prompt ${prompt}${prompt === 'caption' ? '' : ` (${questionsPerImage} question(s) per image)`}${sftQaWeight > 0 ? `, SFT arm + ${sftQaWeight} x QA answer loss` : ''}; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE); backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
   '',

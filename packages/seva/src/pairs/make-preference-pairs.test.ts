@@ -108,6 +108,26 @@ describe('makePreferencePairs', () => {
     await expect(makePreferencePairs({ model: edgeModel(), tokenizer: tok, samples: withQuestions, out: short.out, augmentation: 'flip', prompt: 'mixed', questionsPerImage: 2 })).rejects.toThrow(/questionMaxNewTokens: 1 then, 24 now/);
   });
 
+  it('questionT noises the question rows at their own diffusion step', async () => {
+    // Answers "red" when the image is noisy (pixel sd > 0.3), "blue" when clean: the noise sd at t = 100 is
+    // far below that, at t = 800 far above, so only rows noised at 800 flip.
+    const noiseModel = {
+      config: { vision: { imageSize: 4 } },
+      async generate(images: tf.Tensor4D) {
+        const sd = tf.tidy(() => tf.sqrt(tf.moments(tf.reshape(images, [images.shape[0], -1]), 1).variance).arraySync() as number[]);
+        return { ids: sd.map((v) => [v > 0.3 ? id('red') : id('blue'), tok.eosId]) };
+      },
+    } as unknown as VisionLanguageModel;
+    const withQuestions = samples(4).filter((_, i) => i % 2 === 0).map((s) => ({ ...s, questions: [{ question: 'is there a red circle in the image?', answer: 'no' }] }));
+    const r = await makePreferencePairs({ model: noiseModel, tokenizer: tok, samples: withQuestions, out: join(dir, 'question-t', 'pairs.jsonl'), prompt: 'mixed', t: 100, questionT: 800 });
+    expect(r).toMatchObject({ kept: 2, dropped: 2 });
+    const lines = readFileSync(r.out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.id, l.chosen, l.rejected])).toEqual([['img-0-q0', 'blue', 'red'], ['img-2-q0', 'blue', 'red']]);
+    // Without questionT both kinds use t = 100 and nothing flips.
+    const same = await makePreferencePairs({ model: noiseModel, tokenizer: tok, samples: withQuestions, out: join(dir, 'question-t-same', 'pairs.jsonl'), prompt: 'mixed', t: 100 });
+    expect(same).toMatchObject({ kept: 0, dropped: 4 });
+  });
+
   it('runs a real tiny VLM with diffusion noise and question prompts', async () => {
     const model = createModel(
       'vlm',

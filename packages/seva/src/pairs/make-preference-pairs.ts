@@ -43,6 +43,12 @@ export interface MakePreferencePairsOptions {
   augmentation?: PairAugmentation;
   /** Diffusion step for `'diffusion'`. Default 500 (SeVa's recommended setting). */
   t?: number;
+  /**
+   * Diffusion step for the question rows (`'questions'`, and those of `'mixed'`). Default: `t`. A
+   * one-word yes/no answer survives noise that already changes a caption, so mixed pairs may need a
+   * stronger corruption for their questions than for their captions to yield question pairs at all.
+   */
+  questionT?: number;
   /** Crop side fraction for `'crop'`. Default 0.75. */
   cropScale?: number;
   /** Seed of the augmentations and question picks (per sample, so chunking and resuming do not change them). Default 0. */
@@ -93,6 +99,8 @@ interface Row {
   seed: number;
   /** Longest answer of this row in tokens. */
   maxNewTokens: number;
+  /** Diffusion step of this row's augmented image. */
+  t: number;
 }
 
 /**
@@ -123,6 +131,7 @@ export async function makePreferencePairs(options: MakePreferencePairsOptions): 
     source: source.source,
     augmentation,
     t: options.t ?? 500,
+    questionT: options.questionT ?? options.t ?? 500,
     cropScale: options.cropScale ?? 0.75,
     prompt,
     questionsPerImage: options.questionsPerImage ?? 1,
@@ -202,7 +211,7 @@ function sourceOf(options: MakePreferencePairsOptions): Dataset {
 function rowsOf(sample: Sample, index: number, s: PairSettings): Row[] {
   if (!sample.image) throw new Error(`makePreferencePairs: sample "${sample.id}" (index ${index}) has no "image"`);
   const seedOf = (k: number) => deriveSeed(s.seed, 'seva-augment', index, k) || 1;
-  const caption: Row = { sample, index, id: sample.id, prompt: '', seed: seedOf(0), maxNewTokens: s.maxNewTokens };
+  const caption: Row = { sample, index, id: sample.id, prompt: '', seed: seedOf(0), maxNewTokens: s.maxNewTokens, t: s.t };
   if (s.prompt === 'caption') return [caption];
   if (s.prompt !== 'questions' && s.prompt !== 'mixed') return [{ ...caption, prompt: s.prompt }];
   const questions = sample.questions as { question?: unknown }[] | undefined;
@@ -219,7 +228,7 @@ function rowsOf(sample: Sample, index: number, s: PairSettings): Row[] {
   // 'mixed' puts the caption row first (augmentation seed k = 0) and shifts the questions' seeds by one,
   // so its question rows are not noised exactly like its caption row.
   const shift = s.prompt === 'mixed' ? 1 : 0;
-  const asked = texts.slice(0, s.questionsPerImage).map((q, k) => ({ sample, index, id: `${sample.id}-q${k}`, prompt: q, seed: seedOf(k + shift), maxNewTokens: s.questionMaxNewTokens ?? s.maxNewTokens }));
+  const asked = texts.slice(0, s.questionsPerImage).map((q, k) => ({ sample, index, id: `${sample.id}-q${k}`, prompt: q, seed: seedOf(k + shift), maxNewTokens: s.questionMaxNewTokens ?? s.maxNewTokens, t: s.questionT ?? s.t }));
   return shift ? [caption, ...asked] : asked;
 }
 
@@ -228,7 +237,7 @@ async function answerCleanAndAugmented(model: VisionLanguageModel, tokenizer: To
   const size = model.config.vision.imageSize;
   const both = tf.tidy(() => {
     const clean = imagesToTensor(rows.map((r) => r.sample.image as RgbImage), size);
-    const augmented = rows.map((r, i) => augmentForPairs(tf.slice(clean, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D, s.augmentation as PairAugmentation, { t: s.t, cropScale: s.cropScale, seed: r.seed }));
+    const augmented = rows.map((r, i) => augmentForPairs(tf.slice(clean, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D, s.augmentation as PairAugmentation, { t: r.t, cropScale: s.cropScale, seed: r.seed }));
     return tf.concat([clean, ...augmented], 0) as tf.Tensor4D;
   });
   try {

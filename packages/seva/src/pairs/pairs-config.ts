@@ -19,6 +19,7 @@ export interface SevaPairsConfig {
   questionsPerImage?: number;
   augmentation?: PairAugmentation;
   t?: number;
+  questionT?: number;
   cropScale?: number;
   seed?: number;
   maxNewTokens?: number;
@@ -31,14 +32,14 @@ export interface SevaPairsConfig {
   data?: Record<string, unknown>;
 }
 
-const INT_FIELDS = ['questionsPerImage', 't', 'seed', 'maxNewTokens', 'questionMaxNewTokens', 'batchSize', 'limit'] as const;
+const INT_FIELDS = ['questionsPerImage', 't', 'questionT', 'seed', 'maxNewTokens', 'questionMaxNewTokens', 'batchSize', 'limit'] as const;
 
 /** Validates a `pairs` block, naming the field at fault. */
 export function parseSevaPairsConfig(raw: unknown, where: string): SevaPairsConfig {
   const fail = (m: string) => new Error(`${where}: ${m}`);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw fail('expected an object { out, augmentation?, t?, prompt?, limit?, ... }');
   const r = raw as Record<string, unknown>;
-  const known = new Set(['out', 'prompt', 'questionsPerImage', 'augmentation', 't', 'cropScale', 'seed', 'maxNewTokens', 'questionMaxNewTokens', 'batchSize', 'limit', 'resume', 'data']);
+  const known = new Set(['out', 'prompt', 'questionsPerImage', 'augmentation', 't', 'questionT', 'cropScale', 'seed', 'maxNewTokens', 'questionMaxNewTokens', 'batchSize', 'limit', 'resume', 'data']);
   for (const k of Object.keys(r)) if (!known.has(k)) throw fail(`unknown field "${k}" (known: ${[...known].join(', ')})`);
   if (typeof r.out !== 'string' || r.out === '') throw fail('"out" must be the path of the pairs JSONL to write');
   if (r.prompt !== undefined && typeof r.prompt !== 'string') throw fail('"prompt" must be caption, questions, mixed or a prompt text');

@@ -6,6 +6,8 @@ export interface PairSettings {
   source: string;
   augmentation: string;
   t: number;
+  /** Absent in state files written before the option existed (then equal to t). */
+  questionT?: number;
   cropScale: number;
   prompt: string;
   questionsPerImage: number;
@@ -67,7 +69,7 @@ export function readWrittenPairs(out: string, limit: number): PreferencePair[] {
 
 /** Names the first setting that differs, or undefined. */
 export function settingsMismatch(then: PairSettings, b: PairSettings): string | undefined {
-  const a: PairSettings = { questionMaxNewTokens: then.maxNewTokens, ...then };
+  const a: PairSettings = { questionMaxNewTokens: then.maxNewTokens, questionT: then.t, ...then };
   for (const k of Object.keys(a) as (keyof PairSettings)[]) {
     if (a[k] !== b[k]) return `${k}: ${JSON.stringify(a[k])} then, ${JSON.stringify(b[k])} now`;
   }

@@ -68,6 +68,7 @@ export async function runSevaPairs(configPath: string, options: RunSevaPairsOpti
       questionsPerImage: pairs.questionsPerImage,
       augmentation: pairs.augmentation,
       t: pairs.t,
+      questionT: pairs.questionT,
       cropScale: pairs.cropScale,
       seed: pairs.seed ?? config.seed ?? 0,
       maxNewTokens: pairs.maxNewTokens,
