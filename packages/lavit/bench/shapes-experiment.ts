@@ -14,6 +14,7 @@
  *   BATCH, SEED, TEST_SIZE, VAL_SIZE, CODEBOOK, MAX_OBJECTS, KEEP_RATIO, CENTER (1: centred features),
  *   THRESH_MASK (thresholdMaskShare), TAU (Gumbel temperature), FIXED_K, POSITIONS (codePositions:
  *   rank | patch), RATIO_SCOPE (keepRatioScope: image | batch), SAMPLED (0: skip the sampled-selection pass),
+ *   FREEZE_SELECTOR (1: freezeSelectorInStage2),
  *   NATIVE (1: @vlalign/native kernels), INIT=<a tiny-VLM captioning run folder or its
  *   model.safetensors, reused as the captioner and frozen encoder>)
  */
@@ -68,6 +69,7 @@ const TAU = env('TAU', 1);
 const POSITIONS = (process.env.POSITIONS ?? 'rank') as 'rank' | 'patch';
 const RATIO_SCOPE = (process.env.RATIO_SCOPE ?? 'image') as 'image' | 'batch';
 const SAMPLED = env('SAMPLED', 1) === 1;
+const FREEZE_SELECTOR = env('FREEZE_SELECTOR', 0) === 1;
 /** Tokens per image of the fixed-count random baseline (default: the selector's mean count on the test set, rounded). */
 const FIXED_K = process.env.FIXED_K ? Number(process.env.FIXED_K) : undefined;
 
@@ -92,7 +94,7 @@ async function main() {
     const st = await enableNative();
     native = st.active ? `on (${st.gemm})` : `off: ${st.reason}`;
   }
-  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} thresholdMaskShare=${THRESH_MASK} tau=${TAU} positions=${POSITIONS} ratioScope=${RATIO_SCOPE} maxObjects=${MAX_OBJECTS}`);
+  console.log(`backend ${backend.name}, native ${native}; CAP_STEPS=${CAP_STEPS} TOK_STEPS=${TOK_STEPS} STAGE1_STEPS=${STAGE1_STEPS} LM_STEPS=${LM_STEPS} BATCH=${BATCH} SEED=${SEED} codebook=${CODEBOOK} rho=${KEEP_RATIO} center=${CENTER} thresholdMaskShare=${THRESH_MASK} tau=${TAU} positions=${POSITIONS} ratioScope=${RATIO_SCOPE} freezeSelector=${FREEZE_SELECTOR} maxObjects=${MAX_OBJECTS}`);
   const tokenizer = shapesTokenizer();
   const train = createShapesWorld({ seed: SEED + 1, size: 4096, split: 'train', imageSize: 64, maxObjects: MAX_OBJECTS });
   const val = createShapesWorld({ seed: SEED + 1, size: VAL, split: 'val', imageSize: 64, maxObjects: MAX_OBJECTS });
@@ -128,7 +130,7 @@ async function main() {
   await new Trainer({
     model: vlm,
     tokenizer,
-    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, stage1Steps: STAGE1_STEPS, thresholdMaskShare: THRESH_MASK, keepRatio: KEEP_RATIO, keepRatioScope: RATIO_SCOPE, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 64, batchSize: 32, captionMaxTokens: 24 } })],
+    plugins: [lavit({ mode: 'tokenizer', visualTokenizer: visual, stage1Steps: STAGE1_STEPS, thresholdMaskShare: THRESH_MASK, keepRatio: KEEP_RATIO, keepRatioScope: RATIO_SCOPE, freezeSelectorInStage2: FREEZE_SELECTOR, keepRatioWeight: 2, commitmentWeight: 0.25, eval: { maxSamples: 64, batchSize: 32, captionMaxTokens: 24 } })],
     data: train,
     evalData: val,
     batchSize: BATCH,
@@ -168,7 +170,7 @@ async function main() {
     let keptFg = 0;
     let keptTotal = 0;
     let randomFgExpected = 0;
-    const cos = { selected: 0, random: 0, firstN: 0, randomMeanCount: 0, selectedContinuous: 0, randomContinuous: 0, n: 0 };
+    const cos = { selected: 0, random: 0, firstN: 0, foregroundFirst: 0, randomMeanCount: 0, selectedContinuous: 0, randomContinuous: 0, n: 0 };
     // The fixed-count random baseline keeps round(mean selector count) tokens in every image.
     let countSum = 0;
     for (let i = 0; i < test.length; i += 50) {
@@ -188,6 +190,7 @@ async function main() {
       const randKeep = new Float32Array(b * n);
       const firstKeep = new Float32Array(b * n);
       const fixedKeep = new Float32Array(b * n);
+      const fgFirstKeep = new Float32Array(b * n);
       tokens.forEach((t, r) => {
         const s = batch[r];
         counts.push(t.ids.length);
@@ -208,6 +211,9 @@ async function main() {
         }
         for (const p of order.slice(0, t.ids.length)) randKeep[r * n + p] = 1;
         firstKeep.fill(1, r * n, r * n + t.ids.length);
+        // Diagnostic: foreground patches first (in the random order), then background, same count.
+        const fgOrder = [...order.filter((p) => fg[p]), ...order.filter((p) => !fg[p])];
+        for (const p of fgOrder.slice(0, t.ids.length)) fgFirstKeep[r * n + p] = 1;
         // Random keep with one count for every image (the mean count of the first pass; see below).
         const order2 = Array.from({ length: n }, (_, j) => j);
         for (let j = n - 1; j > 0; j--) {
@@ -219,6 +225,7 @@ async function main() {
       cos.selected += reconCos(visual, features, selKeep);
       cos.random += reconCos(visual, features, randKeep);
       cos.firstN += reconCos(visual, features, firstKeep);
+      cos.foregroundFirst += reconCos(visual, features, fgFirstKeep);
       cos.randomMeanCount += reconCos(visual, features, fixedKeep);
       cos.selectedContinuous += reconCos(visual, features, selKeep, false);
       cos.randomContinuous += reconCos(visual, features, randKeep, false);
@@ -244,6 +251,7 @@ async function main() {
           selectorMerger: cos.selected / cos.n,
           randomKeepSameCount: cos.random / cos.n,
           firstNSameCount: cos.firstN / cos.n,
+          foregroundFirstSameCount: cos.foregroundFirst / cos.n,
           randomKeepFixedCount: { value: cos.randomMeanCount / cos.n, tokensPerImage: FIXED_K ?? meanCount },
           continuousSelectorMerger: cos.selectedContinuous / cos.n,
           continuousRandomSameCount: cos.randomContinuous / cos.n,
@@ -264,7 +272,7 @@ async function main() {
   const lavitCider = ciderD(lavitCaps, refs).score;
 
   const results = {
-    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, thresholdMaskShare: THRESH_MASK, tau: TAU, codePositions: POSITIONS, keepRatioScope: RATIO_SCOPE, maxObjects: MAX_OBJECTS, native, init: init ?? null },
+    settings: { CAP_STEPS, TOK_STEPS, STAGE1_STEPS, LM_STEPS, BATCH, SEED, testImages: test.length, valImages: val.length, codebook: CODEBOOK, patches: vit.numPatches, keepRatio: KEEP_RATIO, center: CENTER, thresholdMaskShare: THRESH_MASK, tau: TAU, codePositions: POSITIONS, keepRatioScope: RATIO_SCOPE, freezeSelectorInStage2: FREEZE_SELECTOR, maxObjects: MAX_OBJECTS, native, init: init ?? null },
     threshold: { trainingCalibrated: trainCalibrated, valCalibrated: threshold },
     ...stats,
     sampledSelection: sampled,

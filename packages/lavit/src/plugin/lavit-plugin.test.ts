@@ -92,7 +92,7 @@ describe('lavit() in the core Trainer', () => {
   });
 });
 
-describe("lavit({ keepRatioScope: 'batch' }) with codePositions: 'patch'", () => {
+describe("lavit({ keepRatioScope: 'batch', thresholdMaskShare: 1, freezeSelectorInStage2: true }) with codePositions: 'patch'", () => {
   it('trains with flat tensor counts; the tokenizer places codes by patch and decodes its own tokens', async () => {
     const tokenizer = shapesTokenizer();
     const model = createModel(
@@ -117,7 +117,9 @@ describe("lavit({ keepRatioScope: 'batch' }) with codePositions: 'patch'", () =>
           stage1Steps: 3,
           kmeansInitBatches: 2,
           calibrationBatches: 2,
-          thresholdMaskShare: 0.5,
+          // The measured configuration: stage 2 on the frozen selector's inference masks.
+          thresholdMaskShare: 1,
+          freezeSelectorInStage2: true,
           keepRatioScope: 'batch',
           featureMeanSamples: 8,
           visualTokenizer: tok,
@@ -141,6 +143,7 @@ describe("lavit({ keepRatioScope: 'batch' }) with codePositions: 'patch'", () =>
     expect(new Set(counts.slice(1)).size, `${counts}`).toBe(1);
     expect(Number.isFinite(result.evalMetrics['lavit/recon_cosine'])).toBe(true);
     expect(tok.decoder.positions).toBe('patch');
+    expect(tok.selector.trainableParameters()).toHaveLength(0);
     const sample = await createShapesWorld({ seed: 2, size: 1, split: 'test', imageSize: 16 }).get(0);
     const [t] = tokenizeImages(tok, [sample.image]);
     const before = tf.memory().numTensors;
