@@ -1,7 +1,7 @@
 """PyTorch twin of examples/clip.yaml's dual encoder, for fast diagnosis of what limits zero-shot
 accuracy (not a test fixture). Data from dump-shapes.mjs. Prints retrieval/zero-shot metrics (and the
 zero-shot accuracy on colour alone and shape alone) every --eval_every steps, then a linear probe of
-the image features for the shape. Variants: --stem linear|hmlp|spt|conv (--stemnorm gn|ln|in), --single F (share of each batch from single-object scenes), --patch, --width, --pool mean|max, --neg 1 (NegCLIP-style hard
+the image features for the shape. Variants: --stem linear|hmlp|spt|conv (--stemnorm gn|ln|in), --single F (share of each batch from single-object scenes), --patch, --width, --pool mean|max, --init torch|vlalign|vlalign-linear|vlalign-embed (PyTorch default inits, or vlalign's truncated normal 0.02 on Linear and Embedding weights, or on one kind only), --neg 1 (NegCLIP-style hard
 negative captions: one shape word swapped for another, extra negatives in the image->text loss).
 Usage: /usr/bin/python3 clip_twin.py --train /tmp/shapes/train --test /tmp/shapes/test --steps 800
 """
@@ -13,7 +13,7 @@ ap.add_argument('--stem', default='linear'); ap.add_argument('--steps', type=int
 ap.add_argument('--batch', type=int, default=64); ap.add_argument('--lr', type=float, default=1e-3)
 ap.add_argument('--wd', type=float, default=0.1); ap.add_argument('--warmup', type=int, default=50)
 ap.add_argument('--pool', default='mean'); ap.add_argument('--eval_every', type=int, default=200)
-ap.add_argument('--train', default='/tmp/shapes/train'); ap.add_argument('--test', default='/tmp/shapes/test'); ap.add_argument('--neg', type=int, default=0); ap.add_argument('--stemnorm', default='gn'); ap.add_argument('--single', type=float, default=0); ap.add_argument('--threads', type=int, default=1); ap.add_argument('--ntrain', type=int, default=20000)
+ap.add_argument('--train', default='/tmp/shapes/train'); ap.add_argument('--test', default='/tmp/shapes/test'); ap.add_argument('--neg', type=int, default=0); ap.add_argument('--stemnorm', default='gn'); ap.add_argument('--single', type=float, default=0); ap.add_argument('--threads', type=int, default=1); ap.add_argument('--ntrain', type=int, default=20000); ap.add_argument('--init', default='torch')
 a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(0)
 L = 32
 def load(p, n):
@@ -82,6 +82,12 @@ class Model(nn.Module):
         x = s.tln(x); last = (ids != tej['pad']).sum(1) - 1
         return s.tp(x[torch.arange(ids.shape[0]), last])
 m = Model(a.width); print('params', sum(p.numel() for p in m.parameters()))
+if a.init != 'torch':  # vlalign's defaults: Linear and Embedding weights truncated normal std 0.02, zero bias (conv stem keeps 1/sqrt(3 fan-in), as in vlalign); 'vlalign-linear' / 'vlalign-embed': only those
+    kinds = {'vlalign': (nn.Linear, nn.Embedding), 'vlalign-linear': (nn.Linear,), 'vlalign-embed': (nn.Embedding,)}[a.init]
+    for mod in m.modules():
+        if isinstance(mod, kinds):
+            nn.init.trunc_normal_(mod.weight, std=0.02, a=-0.04, b=0.04)
+            if getattr(mod, 'bias', None) is not None: nn.init.zeros_(mod.bias)
 nd = [p for n, p in m.named_parameters() if p.ndim < 2 or 'pos' in n or n == 'ls']; dd = [p for n, p in m.named_parameters() if not (p.ndim < 2 or 'pos' in n or n == 'ls')]
 opt = torch.optim.AdamW([{'params': dd, 'weight_decay': a.wd}, {'params': nd, 'weight_decay': 0}], lr=a.lr)
 sched = lambda s: min(1, (s + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(1, s / a.steps)))
