@@ -59,6 +59,11 @@ export const configSchema = z.strictObject({
     overrides: z.record(z.string(), z.unknown()).default({}),
     /** Weights to start from: a run folder (latest checkpoint) or a model.safetensors file. */
     init: z.string().optional(),
+    /**
+     * How fresh Linear weights are drawn: `'default'` (truncated normal, std 0.02) or `'fan-in'`
+     * (PyTorch's nn.Linear default, uniform ±1/√fan-in; core's `applyFanInInit`).
+     */
+    weightInit: z.enum(['default', 'fan-in']).default('default'),
   }),
   tokenizer: z
     .union([z.literal('shapes'), z.strictObject({ huggingface: z.string() }), z.strictObject({ word: z.string() })])

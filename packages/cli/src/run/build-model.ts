@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createModel, findLatestCheckpoint, listModelPresets, loadCheckpoint, loadSafetensors, tf, type Module } from '@vlalign/core';
+import { applyFanInInit, createModel, findLatestCheckpoint, listModelPresets, loadCheckpoint, loadSafetensors, tf, type Module } from '@vlalign/core';
 import type { VlalignConfig } from '../config/schema.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -23,6 +23,7 @@ export function buildModel(spec: VlalignConfig['model'], seed: number, vocabSize
   }
   const config = deepMerge(preset.config, spec.overrides);
   const model = createModel(spec.kind, config as never, { seed, vocabSize }) as Module;
+  if (spec.weightInit === 'fan-in') applyFanInInit(model, seed);
   if (spec.init) loadInitialWeights(model, resolve(configDir, spec.init));
   return model;
 }

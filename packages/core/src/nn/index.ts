@@ -18,3 +18,4 @@ export {
 export { TransformerBlock, type BlockCache, type BlockForwardOptions, type TransformerBlockOptions } from './transformer-block.js';
 export { deriveSeed, createRng, tfSeed } from './seed.js';
 export { truncatedNormalInit, DEFAULT_INIT_STD } from './init.js';
+export { applyFanInInit } from './fan-in-init.js';
