@@ -175,7 +175,7 @@ export class DynamicVisualTokenizer extends Module {
   loss(out: TokenizerForwardOutput, target: tf.Tensor3D, weights: TokenizerLossWeights): TokenizerLossTerms {
     return tf.tidy(() => {
       const reconstruction = cosineReconstructionLoss(out.reconstruction, this.center(target));
-      const ratio = keepRatioLoss(out.keep, weights.keepRatio, weights.keepRatioScope ?? 'image');
+      const ratio = keepRatioLoss(out.keep, weights.keepRatio, weights.keepRatioScope);
       let total = tf.add(reconstruction, tf.mul(ratio, weights.keepRatioWeight)) as tf.Scalar;
       let commitment: tf.Scalar | undefined;
       if (out.indices) {
@@ -214,15 +214,14 @@ export class DynamicVisualTokenizer extends Module {
     });
     return tf.tidy(() => {
       const keepValues = new Float32Array(n);
-      const codeRows = new Int32Array(n);
-      const at = new Int32Array(n).fill(-1);
+      // Row p of the decoder input takes code i of the id kept at patch p; the rest the zero row.
+      const codeRows = new Int32Array(n).fill(use.length);
       rows.forEach((p, i) => {
         keepValues[p] = 1;
-        at[p] = i;
+        codeRows[p] = i;
       });
-      // Row p holds the code of the id kept at patch p (zeros elsewhere: masked out by the decoder).
+      // Zero rows are masked out by the decoder.
       const table = tf.concat([use.length ? tf.gather(this.codebook.weight, tf.tensor1d(use, 'int32')) : tf.zeros([0, c]), tf.zeros([1, c])], 0);
-      for (let p = 0; p < n; p++) codeRows[p] = at[p] >= 0 ? at[p] : use.length;
       const codes = tf.gather(table, tf.tensor1d(codeRows, 'int32'));
       const out = this.decoder.forward(tf.reshape(codes, [1, n, c]) as tf.Tensor3D, tf.tensor2d(keepValues, [1, n]), keepValues);
       return tf.reshape(out, [n, this.config.featureDim]) as tf.Tensor2D;

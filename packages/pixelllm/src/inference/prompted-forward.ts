@@ -1,6 +1,7 @@
 import { imagesToTensor, tf, type RgbImage, type VisionLanguageModel } from '@vlalign/core';
 import type { LocationPrompt, LocationPromptEncoder } from '../prompt/location-prompt-encoder.js';
 import type { EncodedRows } from '../targets/pixel-rows.js';
+import { rowVisualTokens } from './row-visual-tokens.js';
 
 /** Images as the model takes them: decoded RGB images or an already scaled `[B, S, S, 3]` tensor. */
 export type ImageInput = readonly RgbImage[] | tf.Tensor4D;
@@ -38,11 +39,7 @@ export function promptInputs(
 ): { extraPrefix?: tf.Tensor3D; visualTokens?: tf.Tensor3D } {
   return tf.tidy(() => {
     const extraPrefix = promptEncoder ? promptEncoder.forward(prompts) : undefined;
-    const visualTokens = promptEncoder
-      ? promptEncoder.visualTokens(model, images, rowImage)
-      : rowImage
-        ? (tf.gather(model.encodeImages(images), tf.tensor1d(rowImage as number[], 'int32')) as tf.Tensor3D)
-        : undefined;
+    const visualTokens = promptEncoder ? promptEncoder.visualTokens(model, images, rowImage) : rowImage ? rowVisualTokens(model, images, rowImage) : undefined;
     return { ...(extraPrefix ? { extraPrefix } : {}), ...(visualTokens ? { visualTokens } : {}) };
   });
 }

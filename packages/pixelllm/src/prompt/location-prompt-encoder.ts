@@ -1,5 +1,6 @@
 import { Embedding, Linear, Module, deriveSeed, tf, type Box, type VisionLanguageModel } from '@vlalign/core';
 import { fourierFeatures } from './fourier-features.js';
+import { rowVisualTokens } from '../inference/row-visual-tokens.js';
 
 /** Options of {@link LocationPromptEncoder}. */
 export interface LocationPromptEncoderOptions {
@@ -125,8 +126,8 @@ export class LocationPromptEncoder extends Module {
   }
 
   /**
-   * The visual tokens the VLM should see for these images: `model.encodeImages(images)`, gathered
-   * to one row per `rowImage` entry (so an image shared by several text rows is encoded once), plus
+   * The visual tokens the VLM should see for these images: `rowVisualTokens(model, images, rowImage)`
+   * (each image encoded once, gathered to one row per text row), plus
    * `dense_pe_gate ×` {@link LocationPromptEncoder.densePositionalEncoding} when `densePositions` is on.
    * Returns undefined when neither applies (the VLM then encodes `images` itself).
    *
@@ -135,12 +136,8 @@ export class LocationPromptEncoder extends Module {
    */
   visualTokens(model: VisionLanguageModel, images: tf.Tensor4D, rowImage?: readonly number[]): tf.Tensor3D | undefined {
     if (!this.densePositions && !rowImage) return undefined;
-    if (rowImage?.some((i) => !Number.isInteger(i) || i < 0 || i >= images.shape[0])) {
-      throw new Error(`LocationPromptEncoder.visualTokens: rowImage entries must be image indices in [0, ${images.shape[0]}), got [${rowImage.join(', ')}]`);
-    }
     return tf.tidy(() => {
-      let tokens = model.encodeImages(images);
-      if (rowImage) tokens = tf.gather(tokens, tf.tensor1d(rowImage as number[], 'int32')) as tf.Tensor3D;
+      const tokens = rowVisualTokens(model, images, rowImage);
       if (!this.densePositions) return tokens;
       const n = tokens.shape[1];
       const grid = Math.round(Math.sqrt(n));
