@@ -55,7 +55,7 @@ for (const s of samples) {
   const row = denseCaptionRow(s, tokenizer);
   const enc = encodeRows([row], tokenizer, options.maxLength ?? 32);
   const images = imagesToTensor([s.image], model.config.vision.imageSize);
-  const points = tf.tidy(() => head.forward(promptedForward(model, promptEncoder, images, enc, [row.prompt]).hidden));
+  const points = tf.tidy(() => { const f = promptedForward(model, promptEncoder, images, enc, [row.prompt]); return head.forward(f.hidden, f.visualTokens); });
   const p = (await points.array())[0];
   tf.dispose([points, images]);
   disposeRows(enc);

@@ -49,9 +49,9 @@ export async function evaluateWordGrounding(
     const enc = encodeRows(rows, o.tokenizer, o.maxLength);
     const images = imagesToTensor(group.map((s) => s.image as RgbImage), modelImageSize(model));
     const [pred, sumCount] = tf.tidy(() => {
-      const { logits, hidden } = promptedForward(model, promptEncoder, images, enc, rows.map((r) => r.prompt));
+      const { logits, hidden, visualTokens } = promptedForward(model, promptEncoder, images, enc, rows.map((r) => r.prompt));
       const { sum, count } = crossEntropySum(logits, enc.labels);
-      return [head.forward(hidden), tf.stack([sum, count])];
+      return [head.forward(hidden, visualTokens), tf.stack([sum, count])];
     });
     const [p, t, m, sc] = await Promise.all([pred.array(), enc.pointTargets.array(), enc.pointMask.array(), sumCount.data()]);
     tf.dispose([pred, sumCount, images]);

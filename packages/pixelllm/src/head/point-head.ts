@@ -1,4 +1,5 @@
 import { LayerNorm, Linear, Module, deriveSeed, gelu, tf } from '@vlalign/core';
+import { VisualPointReadout } from './visual-readout.js';
 
 /** Options of {@link PointHead}. */
 export interface PointHeadOptions {
@@ -14,6 +15,14 @@ export interface PointHeadOptions {
   points?: number;
   /** Seed of the initialisation. Default 0. */
   seed?: number;
+  /**
+   * How the head reads a location. `'mlp'` (default): PixelLLM's MLP on the token feature alone.
+   * `'visual-attention'`: per point, the token feature attends over the row's visual tokens; the
+   * point is the attention's expected patch centre plus an offset from the MLP, which sees the token
+   * feature and the attended visual features. `forward` then needs the visual tokens. The offset
+   * layer starts at zero, so an untrained head predicts the attention centres.
+   */
+  readout?: 'mlp' | 'visual-attention';
 }
 
 /** PixelLLM's hidden width for an LM of width `width`: `ceil(width · 512/768 / 8) · 8`, at least 16. */
@@ -60,6 +69,7 @@ export class PointHead extends Module {
   readonly hidden: number;
   readonly depth: number;
   readonly points: number;
+  readonly readout: 'mlp' | 'visual-attention';
 
   constructor(inFeatures: number, options: PointHeadOptions = {}) {
     super();
@@ -72,31 +82,58 @@ export class PointHead extends Module {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`PointHead: option "${k}" must be a positive integer, got ${v}`);
     }
     if (!Number.isInteger(this.depth) || this.depth < 0) throw new Error(`PointHead: option "depth" must be an integer >= 0, got ${this.depth}`);
+    this.readout = options.readout ?? 'mlp';
+    if (this.readout !== 'mlp' && this.readout !== 'visual-attention') throw new Error(`PointHead: option "readout" must be 'mlp' or 'visual-attention', got ${JSON.stringify(this.readout)}`);
     const seed = options.seed ?? 0;
     this.registerModule('norm', new LayerNorm(inFeatures, { eps: 1e-6 }));
+    const attend = this.readout === 'visual-attention';
+    if (attend) this.registerModule('readout', new VisualPointReadout(inFeatures, this.hidden, this.points, deriveSeed(seed, 'readout')));
+    const mlpIn = attend ? inFeatures * (1 + this.points) : inFeatures;
     for (let i = 0; i < this.depth; i++) {
-      const fanIn = i === 0 ? inFeatures : this.hidden;
+      const fanIn = i === 0 ? mlpIn : this.hidden;
       this.registerModule(`layer${i}`, new Linear(fanIn, this.hidden, { seed: deriveSeed(seed, 'layer', i), initStd: lecunStd(fanIn) }));
     }
-    const fanIn = this.depth === 0 ? inFeatures : this.hidden;
-    this.registerModule('out', new Linear(fanIn, 2 * this.points, { seed: deriveSeed(seed, 'out'), initStd: lecunStd(fanIn) }));
+    const fanIn = this.depth === 0 ? mlpIn : this.hidden;
+    // The attention readout's offsets start at zero: the attention centres are the first guess.
+    this.registerModule('out', new Linear(fanIn, 2 * this.points, { seed: deriveSeed(seed, 'out'), initStd: attend ? 0 : lecunStd(fanIn) }));
   }
 
   /**
    * Points for every token.
    * @param hidden `[B, T, D]` LM features before the vocabulary projection (or `[N, D]`).
+   * @param visual `[B, Nv, D]` (or `[N, Nv, D]`) the visual tokens of each row's image, as the VLM
+   *   consumed them; required by the `'visual-attention'` readout, ignored by `'mlp'`.
    * @returns `[B, T, P, 2]` (or `[N, P, 2]`) normalised (x, y), not clamped.
    */
-  forward(hidden: tf.Tensor): tf.Tensor {
-    if (hidden.rank < 2 || hidden.shape[hidden.rank - 1] !== this.inFeatures) {
-      throw new Error(`PointHead.forward: expected features [..., ${this.inFeatures}], got [${hidden.shape}]`);
+  forward(hidden: tf.Tensor, visual?: tf.Tensor): tf.Tensor {
+    if ((hidden.rank !== 2 && hidden.rank !== 3) || hidden.shape[hidden.rank - 1] !== this.inFeatures) {
+      throw new Error(`PointHead.forward: expected features [B, T, ${this.inFeatures}] or [N, ${this.inFeatures}], got [${hidden.shape}]`);
+    }
+    if (this.readout === 'mlp') {
+      return tf.tidy(() => {
+        let x = (this.getModule('norm') as LayerNorm).forward(hidden);
+        for (let i = 0; i < this.depth; i++) x = gelu((this.getModule(`layer${i}`) as Linear).forward(x));
+        const raw = (this.getModule('out') as Linear).forward(x);
+        const u = tf.mul(tf.add(raw, 1), 0.5);
+        return tf.reshape(u, [...hidden.shape.slice(0, -1), this.points, 2]);
+      });
+    }
+    const rows = hidden.shape[0];
+    if (!visual || visual.rank !== 3 || visual.shape[0] !== rows || visual.shape[2] !== this.inFeatures) {
+      throw new Error(
+        `PointHead.forward: the 'visual-attention' readout needs the rows' visual tokens [${rows}, Nv, ${this.inFeatures}], got ${visual ? `[${visual.shape}]` : 'none'}`,
+      );
     }
     return tf.tidy(() => {
-      let x = (this.getModule('norm') as LayerNorm).forward(hidden);
+      const h3 = (hidden.rank === 2 ? tf.expandDims(hidden, 1) : hidden) as tf.Tensor3D;
+      const q = (this.getModule('norm') as LayerNorm).forward(h3) as tf.Tensor3D;
+      const { centres, pooled } = (this.getModule('readout') as VisualPointReadout).forward(q, visual as tf.Tensor3D);
+      let x: tf.Tensor = tf.concat([q, pooled], -1);
       for (let i = 0; i < this.depth; i++) x = gelu((this.getModule(`layer${i}`) as Linear).forward(x));
-      const raw = (this.getModule('out') as Linear).forward(x);
-      const u = tf.mul(tf.add(raw, 1), 0.5);
-      return tf.reshape(u, [...hidden.shape.slice(0, -1), this.points, 2]);
+      const offset = tf.mul((this.getModule('out') as Linear).forward(x), 0.5);
+      const [b, t] = h3.shape;
+      const points = tf.add(centres, tf.reshape(offset, [b, t, this.points, 2]));
+      return hidden.rank === 2 ? tf.squeeze(points, [1]) : points;
     });
   }
 }

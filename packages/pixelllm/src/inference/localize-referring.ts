@@ -49,13 +49,13 @@ export async function localizeReferring(
   let points: tf.Tensor | undefined;
   try {
     points = tf.tidy(() => {
-      const { hidden } = promptedForward(model, options.promptEncoder, imgs, rows, expressions.map(() => WHOLE_IMAGE_BOX));
+      const { hidden, visualTokens } = promptedForward(model, options.promptEncoder, imgs, rows, expressions.map(() => WHOLE_IMAGE_BOX));
       // The last expression token sits at length - 2 (BOS at 0, EOS last); a row cut at maxLength
       // (no EOS) ends on its last token instead.
       const T = hidden.shape[1];
       const index = rows.ids.map((ids, r) => r * T + lastTokenPosition(ids, options.tokenizer.eosId));
       const picked = tf.gather(tf.reshape(hidden, [b * T, hidden.shape[2]]), tf.tensor1d(index, 'int32'));
-      return head.forward(picked);
+      return head.forward(picked, visualTokens);
     });
     const data = (await points.array()) as number[][][];
     return data.map((p) => pointsToBox(p));

@@ -71,8 +71,8 @@ export async function localizeWords(
     const rows = encodeRows([{ prompt, text, captionLoss: false }], idTokenizer(tokenizer, generated), generated.length + 2);
     try {
       const points = tf.tidy(() => {
-        const { hidden } = promptedForward(model, options.promptEncoder, imgs, rows, [prompt]);
-        return head.forward(tf.slice(hidden, [0, 1, 0], [1, generated.length, hidden.shape[2]]));
+        const { hidden, visualTokens: vt } = promptedForward(model, options.promptEncoder, imgs, rows, [prompt]);
+        return head.forward(tf.slice(hidden, [0, 1, 0], [1, generated.length, hidden.shape[2]]), vt);
       });
       const data = ((await points.array()) as number[][][][])[0];
       points.dispose();

@@ -46,7 +46,8 @@ export function promptInputs(
 
 /**
  * One teacher-forced pass with location prompts (see {@link promptInputs}). Returns the
- * text-position logits and pre-vocabulary features.
+ * text-position logits and pre-vocabulary features, and the visual tokens the LM saw (one row per
+ * text row; what the point head's `'visual-attention'` readout attends over).
  *
  * @param images one image per row, or the distinct images when `rowImage` maps rows to them.
  * @param rowImage image index per row: each image is encoded once however many rows use it.
@@ -58,10 +59,12 @@ export function promptedForward(
   rows: Pick<EncodedRows, 'inputIds' | 'attentionMask'>,
   prompts: readonly LocationPrompt[],
   rowImage?: readonly number[],
-): { logits: tf.Tensor3D; hidden: tf.Tensor3D } {
+): { logits: tf.Tensor3D; hidden: tf.Tensor3D; visualTokens: tf.Tensor3D } {
   return tf.tidy(() => {
-    const { extraPrefix, visualTokens } = promptInputs(model, promptEncoder, images, prompts, rowImage);
-    const { logits, hidden } = model.forward({ images, inputIds: rows.inputIds, attentionMask: rows.attentionMask, extraPrefix, visualTokens });
-    return { logits, hidden };
+    const inputs = promptInputs(model, promptEncoder, images, prompts, rowImage);
+    // Encoding here rather than inside the VLM costs nothing extra and hands the tokens to the head.
+    const visualTokens = inputs.visualTokens ?? rowVisualTokens(model, images, rowImage);
+    const { logits, hidden } = model.forward({ images, inputIds: rows.inputIds, attentionMask: rows.attentionMask, extraPrefix: inputs.extraPrefix, visualTokens });
+    return { logits, hidden, visualTokens };
   });
 }

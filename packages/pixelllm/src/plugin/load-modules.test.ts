@@ -29,6 +29,19 @@ describe('loadPixelLlmModules', () => {
     for (const [k, v] of Object.entries(dense.stateDict())) denseTensors[`plugins.pixelllm.prompt_encoder.${k}`] = v;
     const loadedDense = loadPixelLlmModules(16, denseTensors);
     expect(loadedDense.promptEncoder.densePositions).toBe(true);
-    [head, enc, dense, loaded.head, loaded.promptEncoder, loadedDense.head, loadedDense.promptEncoder].forEach((m) => m.dispose());
+    expect(loaded.head.readout).toBe('mlp');
+    // A head trained with the visual-attention readout is rebuilt with it.
+    const attend = new PointHead(16, { seed: 7, readout: 'visual-attention' });
+    const attendTensors = { ...tensors };
+    for (const k of Object.keys(attendTensors)) if (k.startsWith('plugins.pixelllm.point_head.')) delete attendTensors[k];
+    for (const [k, v] of Object.entries(attend.stateDict())) attendTensors[`plugins.pixelllm.point_head.${k}`] = v;
+    const loadedAttend = loadPixelLlmModules(16, attendTensors);
+    expect(loadedAttend.head.readout).toBe('visual-attention');
+    tf.tidy(() => {
+      const x = tf.randomNormal([1, 3, 16], 0, 1, 'float32', 2);
+      const v = tf.randomNormal([1, 4, 16], 0, 1, 'float32', 3);
+      expect(Array.from(loadedAttend.head.forward(x, v).dataSync())).toEqual(Array.from(attend.forward(x, v).dataSync()));
+    });
+    [head, enc, dense, attend, loaded.head, loaded.promptEncoder, loadedDense.head, loadedDense.promptEncoder, loadedAttend.head, loadedAttend.promptEncoder].forEach((m) => m.dispose());
   });
 });

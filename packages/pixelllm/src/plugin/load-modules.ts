@@ -6,7 +6,10 @@ import { LocationPromptEncoder, type LocationPromptEncoderOptions } from '../pro
 export interface LoadPixelLlmModulesOptions {
   /** The plugin's name in the run (the checkpoint key prefix). Default `'pixelllm'`. */
   pluginName?: string;
-  /** The head options used in training (they fix the parameter shapes). */
+  /**
+   * The head options used in training (they fix the parameter shapes). `readout` defaults to
+   * `'visual-attention'` when the checkpoint holds the head's `readout.*` tensors.
+   */
   head?: PointHeadOptions;
   /**
    * The prompt encoder options used in training. `densePositions` defaults to whether the
@@ -31,8 +34,8 @@ export function loadPixelLlmModules(width: number, tensors: Record<string, tf.Te
     if (Object.keys(out).length === 0) throw new Error(`loadPixelLlmModules: no tensors named "${p}*" in the checkpoint`);
     return out;
   };
-  const head = new PointHead(width, options.head);
   const headTensors = pick('point_head');
+  const head = new PointHead(width, { readout: 'readout.query.weight' in headTensors ? 'visual-attention' : 'mlp', ...options.head });
   const encoderTensors = pick('prompt_encoder');
   const promptEncoder = new LocationPromptEncoder(width, { densePositions: 'dense_pe_gate' in encoderTensors, ...options.promptEncoder });
   head.loadStateDict(headTensors);

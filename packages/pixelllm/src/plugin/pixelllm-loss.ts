@@ -55,12 +55,12 @@ export function pixelLlmLoss(
 ): PixelLlmLossOutput {
   return tf.tidy(() => {
     const enc = encodeRows(rows, s.tokenizer, s.maxLength);
-    const { logits, hidden } = promptedForward(model, promptEncoder, images, enc, rows.map((r) => r.prompt), s.rowImage);
+    const { logits, hidden, visualTokens } = promptedForward(model, promptEncoder, images, enc, rows.map((r) => r.prompt), s.rowImage);
     const kept = tf.mul(tf.cast(tf.notEqual(enc.labels, tf.scalar(-100, 'int32')), 'float32'), enc.captionRows);
     const ce = crossEntropyPerToken(logits, enc.labels);
     const captionLoss = tf.div(tf.sum(tf.mul(ce, kept)), tf.maximum(tf.sum(kept), 1)) as tf.Scalar;
     const scale = s.pointUnits === 'pixels' ? modelImageSize(model) : 1;
-    const predicted = tf.mul(head.forward(hidden), scale);
+    const predicted = tf.mul(head.forward(hidden, visualTokens), scale);
     const targets = tf.mul(enc.pointTargets, scale);
     const pLoss = pointLoss(predicted, targets, enc.pointMask);
     const wRef = s.referringPointLossWeight;

@@ -42,7 +42,7 @@ export interface PixelLlmOptions {
    * its cross-entropy at the captioning-alone level (measured in the README).
    */
   taskRows?: 'share' | 'extra';
-  /** Point head options (hidden width, depth, seed). */
+  /** Point head options (hidden width, depth, seed, and `readout`: `'mlp'` or `'visual-attention'`). */
   head?: PointHeadOptions;
   /** Location prompt encoder options. */
   promptEncoder?: LocationPromptEncoderOptions;

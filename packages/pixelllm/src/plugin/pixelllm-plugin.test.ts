@@ -9,12 +9,13 @@ describe('pixelllm plugin', () => {
   });
 
   it.each([
-    ['share', false],
-    ['extra', false],
-    ['extra', true],
-  ] as const)('trains captioning + points + location prompts + referring with falling loss and no leaked tensors (taskRows %s, densePositions %s)', async (taskRows, densePositions) => {
+    ['share', false, 'mlp'],
+    ['extra', false, 'mlp'],
+    ['extra', true, 'mlp'],
+    ['extra', false, 'visual-attention'],
+  ] as const)('trains captioning + points + location prompts + referring with falling loss and no leaked tensors (taskRows %s, densePositions %s, head readout %s)', async (taskRows, densePositions, readout) => {
     const model = tinyVlm(tokenizer, 0);
-    const plugin = pixelllm({ locationFraction: 0.25, referringFraction: 0.25, taskRows, promptEncoder: { densePositions } });
+    const plugin = pixelllm({ locationFraction: 0.25, referringFraction: 0.25, taskRows, promptEncoder: { densePositions }, head: { readout } });
     const ctx = new TestContext(model, tokenizer);
     await plugin.setup!(ctx);
     const data = tinyWorld('train', 8);
@@ -46,6 +47,7 @@ describe('pixelllm plugin', () => {
     // Every trainable head / encoder parameter got a gradient (the frozen Fourier matrix did not move).
     const { head, promptEncoder } = pixelLlmModules(ctx);
     expect(head.trainableParameters().length).toBeGreaterThan(0);
+    expect(head.readout).toBe(readout);
     expect(promptEncoder.parameters().length - promptEncoder.trainableParameters().length).toBe(1);
     opt.dispose();
     model.dispose();
