@@ -13,6 +13,7 @@ export {
 export { LogitHead, type LogitHeadOptions } from './plugin/logit-head.js';
 export { featureCacheGradients, splitEven, type FeatureCacheArgs, type MicroBatchFeatures } from './plugin/feature-cache.js';
 export type { ClipBatch } from './plugin/clip-batch.js';
+export { compileSwapGroups, swapOneWord, swappedNegatives, type SwapGroup, type SwapTable } from './negatives/swap-negatives.js';
 
 export { clipLoss } from './losses/clip-loss.js';
 export { siglipLoss } from './losses/siglip-loss.js';

@@ -1,6 +1,7 @@
 import { imagesToTensor, tf, type PluginContext, type RgbImage, type Sample } from '@vlalign/core';
 import { tokenizeTexts } from '../encoders/tokenize-texts.js';
 import type { ResolvedEncoder } from '../encoders/resolve-encoder.js';
+import { swappedNegatives, type SwapTable } from '../negatives/swap-negatives.js';
 
 /** The tensors of one contrastive batch (built in `prepare`, outside the gradient tape). */
 export interface ClipBatch {
@@ -10,6 +11,16 @@ export interface ClipBatch {
   ids: tf.Tensor2D;
   /** Valid tokens per caption. */
   lengths: number[];
+  /** `[M, T']` int32 hard-negative captions (no image of the batch matches them), when enabled and M > 0. */
+  negativeIds?: tf.Tensor2D;
+  /** Valid tokens per negative caption. */
+  negativeLengths?: number[];
+}
+
+/** How `buildClipBatch` makes hard negatives. */
+export interface HardNegativeSpec {
+  table: SwapTable;
+  perCaption: number;
 }
 
 function requireImage(sample: Sample): RgbImage {
@@ -30,12 +41,15 @@ function pickCaption(sample: Sample, random: () => number): string {
  * Images and one randomly chosen caption per sample (drawn with `ctx.random()`, so a seeded run
  * picks the same captions and resumes exactly).
  */
-export function buildClipBatch(samples: readonly Sample[], ctx: PluginContext, encoder: ResolvedEncoder): ClipBatch {
+export function buildClipBatch(samples: readonly Sample[], ctx: PluginContext, encoder: ResolvedEncoder, hardNegatives?: HardNegativeSpec): ClipBatch {
   if (samples.length < 2) throw new Error(`clip: a contrastive batch needs at least 2 samples; got ${samples.length}`);
   const captions = samples.map((s) => pickCaption(s, () => ctx.random()));
+  const negatives = hardNegatives ? swappedNegatives(captions, hardNegatives.table, hardNegatives.perCaption, () => ctx.random()) : [];
   const images = imagesToTensor(samples.map(requireImage), encoder.imageSize);
   const { ids, lengths } = tokenizeTexts(captions, ctx.tokenizer, encoder.textMaxLength);
-  return { images, ids, lengths };
+  if (negatives.length === 0) return { images, ids, lengths };
+  const neg = tokenizeTexts(negatives, ctx.tokenizer, encoder.textMaxLength);
+  return { images, ids, lengths, negativeIds: neg.ids, negativeLengths: neg.lengths };
 }
 
 /** Rows `[start, end)` of a batch (new tensors, for micro-batching). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileSwapGroups } from '../negatives/swap-negatives.js';
 
 /** Default zero-shot prompt templates; `{}` is replaced by the class name. */
 export const DEFAULT_ZERO_SHOT_TEMPLATES: readonly string[] = ['a {}', 'a photo of a {}', 'an image of a {}'];
@@ -35,6 +36,20 @@ export const clipOptionsSchema = z
       .describe(
         "Text tower the plugin adds when the model is a VisionLanguageModel (a DualEncoder brings its own). Defaults: the vision tower's width and heads, 2 layers, mlpHidden 4*width, embedDim = width.",
       ),
+    hardNegatives: z
+      .strictObject({
+        swapGroups: z
+          .array(z.array(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).min(2))
+          .min(1)
+          .describe(
+            'Groups of interchangeable words; an entry is a word or a list of synonyms. A word is only replaced by a word of another entry of its group.',
+          ),
+        perCaption: positiveInt.default(1).describe('Swapped copies made of each caption (captions without a swappable word get none).'),
+      })
+      .optional()
+      .describe(
+        "NegCLIP-style hard negatives: each caption's copies with one word swapped within its group are extra negatives of the image -> text loss (infonce, accumulate 1).",
+      ),
     retrieval: z
       .strictObject({
         maxSamples: positiveInt.optional().describe('Evaluate on at most this many images of the eval set.'),
@@ -56,6 +71,15 @@ export const clipOptionsSchema = z
   .superRefine((o, ctx) => {
     if (o.loss === 'infonce' && o.initLogitBias !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['initLogitBias'], message: 'a logit bias is only used by loss "siglip"' });
+    }
+    if (o.hardNegatives) {
+      if (o.loss !== 'infonce') ctx.addIssue({ code: 'custom', path: ['hardNegatives'], message: 'hard negatives are only supported with loss "infonce"' });
+      if (o.accumulate !== 1) ctx.addIssue({ code: 'custom', path: ['hardNegatives'], message: 'hard negatives need accumulate 1 (the feature cache does not carry them)' });
+      try {
+        compileSwapGroups(o.hardNegatives.swapGroups);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['hardNegatives', 'swapGroups'], message: (e as Error).message });
+      }
     }
   });
 

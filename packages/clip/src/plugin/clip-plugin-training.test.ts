@@ -22,12 +22,14 @@ afterEach(() => {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('clip plugin training a tiny DualEncoder', () => {
+  const hardNegatives = { swapGroups: [[['circle', 'disc'], ['square', 'box'], 'triangle', 'star', ['cross', 'plus'], ['diamond', 'rhombus'], 'heart']] };
   it.each([
-    ['infonce', 1, 14, 0.85],
-    ['siglip', 1, 10, 0.85],
-    ['infonce', 2, 6, 0.95], // short: mainly the tensor count of the feature-cache path
-  ] as const)('%s (accumulate=%i): %i steps, falling loss, flat tensor count', async (loss, accumulate, steps, factor) => {
-    const plugin = clip({ loss, accumulate });
+    ['infonce', 1, 14, 0.85, false],
+    ['siglip', 1, 10, 0.85, false],
+    ['infonce', 2, 6, 0.95, false], // short: mainly the tensor count of the feature-cache path
+    ['infonce', 1, 14, 0.9, true], // hard negatives: a varying number of negatives per batch
+  ] as const)('%s (accumulate=%i): %i steps, loss falls below %s of the start, flat tensor count (hard negatives: %s)', async (loss, accumulate, steps, factor, negatives) => {
+    const plugin = clip({ loss, accumulate, ...(negatives ? { hardNegatives } : {}) });
     ctx = new TestContext(tinyDualEncoder(), tokenizer, backend, 0);
     await plugin.setup!(ctx);
     const counts: number[] = [];

@@ -117,6 +117,48 @@ describe('clip plugin on a DualEncoder', () => {
   });
 });
 
+const SHAPE_SWAP = [['circle', 'disc'], ['square', 'box'], 'triangle', 'star', ['cross', 'plus'], ['diamond', 'rhombus'], 'heart'];
+
+describe('clip plugin with hard negatives', () => {
+  it('adds perCaption shape-swapped copies of each caption to the batch, seeded', async () => {
+    const batchOf = async (seed: number) => {
+      const ctx = context(tinyDualEncoder(), seed);
+      const plugin = clip({ hardNegatives: { swapGroups: [SHAPE_SWAP], perCaption: 2 } });
+      await plugin.setup!(ctx);
+      const batch = await plugin.prepare!(samples.slice(0, 6), ctx);
+      const decode = (ids: tf.Tensor2D, lengths: number[]) =>
+        (ids.arraySync() as number[][]).map((row, i) => tokenizer.decode(row.slice(1, lengths[i] - 1)));
+      const out = { captions: decode(batch.ids, batch.lengths), negatives: decode(batch.negativeIds!, batch.negativeLengths!) };
+      tf.dispose([batch.ids, batch.images, batch.negativeIds!]);
+      return out;
+    };
+    const a = await batchOf(3);
+    expect(a.negatives).toHaveLength(12); // every shapes caption names a shape
+    const words = (t: string) => t.split(' ');
+    a.negatives.forEach((neg, j) => {
+      const cap = a.captions[Math.floor(j / 2)];
+      const diff = words(neg).filter((w, k) => w !== words(cap)[k]);
+      expect(words(neg)).toHaveLength(words(cap).length);
+      expect(diff).toHaveLength(1); // exactly one word swapped...
+      expect(SHAPE_SWAP.flat()).toContain(diff[0]); // ...for a shape word
+    });
+    expect(await batchOf(3)).toEqual(a);
+  });
+
+  it('raises the loss over the same batch without negatives', async () => {
+    const withNeg = context(tinyDualEncoder(), 4);
+    const without = context(tinyDualEncoder(), 4);
+    const a = clip({ hardNegatives: { swapGroups: [SHAPE_SWAP] } });
+    const b = clip();
+    await a.setup!(withNeg);
+    await b.setup!(without);
+    const la = await stepGradients(a, withNeg, samples.slice(0, 8));
+    const lb = await stepGradients(b, without, samples.slice(0, 8));
+    expect(la.loss).toBeGreaterThan(lb.loss + 0.05);
+    tf.dispose([...la.grads.values(), ...lb.grads.values()]);
+  });
+});
+
 describe('clip plugin on a VisionLanguageModel', () => {
   it('registers a text tower and projections and trains the vision tower through them', async () => {
     const ctx = context(tinyVlm());
@@ -143,6 +185,11 @@ describe('clip options', () => {
     expect(() => clip({ initLogitBias: -5 })).toThrow(/clip\.options\.initLogitBias: a logit bias is only used by loss "siglip"/);
     expect(() => clip({ zeroShot: { templates: ['a photo'] } })).toThrow(/clip\.options\.zeroShot\.templates\.0: each template must contain "\{\}"/);
     expect(() => clip({ bogus: 1 } as never)).toThrow(/Invalid @vlalign\/clip options/);
+    const hardNegatives = { swapGroups: [SHAPE_SWAP] };
+    expect(() => clip({ loss: 'siglip', hardNegatives })).toThrow(/clip\.options\.hardNegatives: hard negatives are only supported with loss "infonce"/);
+    expect(() => clip({ accumulate: 2, hardNegatives })).toThrow(/clip\.options\.hardNegatives: hard negatives need accumulate 1/);
+    expect(() => clip({ hardNegatives: { swapGroups: [['circle', 'circle']] } })).toThrow(/clip\.options\.hardNegatives\.swapGroups: swap word "circle" appears more than once/);
+    expect(() => clip({ hardNegatives: { swapGroups: [['circle']] } })).toThrow(/clip\.options\.hardNegatives\.swapGroups\.0/);
   });
 
   it('uses computeGradients only when accumulating', () => {

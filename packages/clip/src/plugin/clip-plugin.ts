@@ -7,6 +7,7 @@ import { resolveClipOptions, type ClipOptions, type ResolvedClipOptions } from '
 import { LogitHead } from './logit-head.js';
 import { buildClipBatch, sliceClipBatch, type ClipBatch } from './clip-batch.js';
 import { featureCacheGradients, type MicroBatchFeatures } from './feature-cache.js';
+import { compileSwapGroups } from '../negatives/swap-negatives.js';
 import { retrievalHook, zeroShotHook } from '../eval/eval-hooks.js';
 
 /** Name of the registered module holding the logit scale (and bias): `plugins.clip.head.*`. */
@@ -19,9 +20,9 @@ function encodeBatch(encoder: ResolvedEncoder, batch: ClipBatch): MicroBatchFeat
   };
 }
 
-function contrastiveLoss(options: ResolvedClipOptions, head: LogitHead, image: tf.Tensor2D, text: tf.Tensor2D): tf.Scalar {
+function contrastiveLoss(options: ResolvedClipOptions, head: LogitHead, image: tf.Tensor2D, text: tf.Tensor2D, negatives?: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() =>
-    options.loss === 'siglip' ? siglipLoss(image, text, head.scale(), head.bias as tf.Scalar) : clipLoss(image, text, head.scale()),
+    options.loss === 'siglip' ? siglipLoss(image, text, head.scale(), head.bias as tf.Scalar) : clipLoss(image, text, head.scale(), negatives),
   );
 }
 
@@ -59,14 +60,18 @@ export function clip(options: ClipOptions = {}): Plugin<ClipBatch> {
   const initLogScale = opts.initLogitScale ?? (opts.loss === 'siglip' ? Math.log(10) : Math.log(1 / 0.07));
   const initBias = opts.loss === 'siglip' ? (opts.initLogitBias ?? -10) : undefined;
   const headOf = (ctx: PluginContext) => ctx.getModule<LogitHead>(LOGIT_HEAD_MODULE);
+  const hardNegatives = opts.hardNegatives ? { table: compileSwapGroups(opts.hardNegatives.swapGroups), perCaption: opts.hardNegatives.perCaption } : undefined;
 
   function loss(_samples: Sample[], ctx: PluginContext, batch: ClipBatch): LossOutput {
     const head = headOf(ctx);
-    const { image, text } = encodeBatch(resolveEncoder(ctx, opts), batch);
+    const encoder = resolveEncoder(ctx, opts);
+    const { image, text } = encodeBatch(encoder, batch);
+    const negatives = batch.negativeIds ? l2Normalize(encoder.encodeText(batch.negativeIds, batch.negativeLengths!)) : undefined;
     // Tensors, not numbers: the trainer reads every metric back in one go after the step.
     const metrics: MetricValues = { logit_scale: head.scale() };
     if (head.bias) metrics.logit_bias = tf.clone(head.bias);
-    return { loss: contrastiveLoss(opts, head, image, text), metrics };
+    if (negatives) metrics.hard_negatives = tf.scalar(negatives.shape[0]);
+    return { loss: contrastiveLoss(opts, head, image, text, negatives), metrics };
   }
 
   function computeGradients(samples: Sample[], ctx: PluginContext, batch: ClipBatch): CustomGradients {
@@ -94,7 +99,7 @@ export function clip(options: ClipOptions = {}): Plugin<ClipBatch> {
       ctx.registerModule(LOGIT_HEAD_MODULE, new LogitHead({ initLogScale, initBias, maxScale: opts.maxLogitScale }));
     },
     async prepare(samples, ctx) {
-      return buildClipBatch(samples, ctx, resolveEncoder(ctx, opts));
+      return buildClipBatch(samples, ctx, resolveEncoder(ctx, opts), hardNegatives);
     },
     ...(opts.accumulate > 1 ? { computeGradients } : { loss }),
     afterStep(ctx) {
