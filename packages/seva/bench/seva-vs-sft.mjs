@@ -29,6 +29,14 @@
  * the caption prompt, --questions-per-image of the train image's own yes/no questions, or both;
  * --question-max-new-tokens n limits the question answers (1: the yes/no token only); --question-t the
  * diffusion step of the question rows (default --t).
+ * --dpo-sft-weight w > 0 gives the DPO arm, in the same trainer run, the continued-SFT arm's own supervised
+ * objective with weight w: captioning on the train images' ground-truth captions (w) plus, with --sft-qa-weight q,
+ * the QA-answer loss on the same images' yes/no probes (w x q). The supervised plugins use the SFT arm's plugin
+ * names, data and seed, so each DPO step sees exactly the SFT arm's supervised batch of that step as well as its
+ * pairs: both arms run the same number of optimizer steps, the DPO arm's steps also carry the SFT losses
+ * (RPO / TRL-style regularisation). Not combinable with --sft-weight (both add a `captioning` plugin).
+ * --pope-extra-images N > 0 also evaluates POPE (first token) on N test images from --eval-offset on, reported
+ * as pope_x_* (for a less noisy POPE than --pope-images; 0, the default, skips it).
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
  * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
@@ -82,6 +90,8 @@ const { values: a } = parseArgs({
     'question-max-new-tokens': { type: 'string' },
     'rpo-alpha': { type: 'string', default: '0' },
     'question-t': { type: 'string' },
+    'dpo-sft-weight': { type: 'string', default: '0' },
+    'pope-extra-images': { type: 'string', default: '0' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -103,6 +113,9 @@ const sftWeight = Number(a['sft-weight']);
 const rpoAlpha = Number(a['rpo-alpha']);
 const pairFilter = a['pair-filter'];
 const sftQaWeight = Number(a['sft-qa-weight']);
+const dpoSftWeight = Number(a['dpo-sft-weight']);
+if (dpoSftWeight > 0 && sftWeight > 0) throw new Error('--dpo-sft-weight and --sft-weight both add a captioning plugin to the DPO arm; use one');
+const popeExtraImages = Number(a['pope-extra-images']);
 if (!['all', 'same-length'].includes(pairFilter)) throw new Error(`--pair-filter: all or same-length, got ${pairFilter}`);
 const evalOffset = Number(a['eval-offset']);
 const prompt = a.prompt;
@@ -144,7 +157,7 @@ const test =
   evalOffset > 0
     ? { length: testAll.length - evalOffset, source: `${testAll.source}[${evalOffset}:]`, get: (i) => testAll.get(evalOffset + i) }
     : testAll;
-if (test.length < Number(a['chair-images'])) throw new Error(`--eval-offset ${evalOffset} leaves ${test.length} test images, fewer than --chair-images`);
+if (test.length < Math.max(Number(a['chair-images']), popeExtraImages)) throw new Error(`--eval-offset ${evalOffset} leaves ${test.length} test images, fewer than --chair-images or --pope-extra-images`);
 
 /** One sample per (image, probe slot): up to 18 yes/no probes per image (slots past an image's count repeat its probes), the answer after the question. */
 function questionsOf(ds) {
@@ -188,7 +201,9 @@ const hooks = [
   chairEvalHook({ maxSamples: Number(a['chair-images']), maxNewTokens: 24 }),
   { ...popeEvalHook({ maxSamples: Number(a['pope-images']), answer: 'generate' }), name: 'pope-generate' },
   { ...popeEvalHook({ maxSamples: Number(a['pope-images']), answer: 'compare' }), name: 'pope-compare' },
+  ...(popeExtraImages > 0 ? [{ ...popeEvalHook({ maxSamples: popeExtraImages, answer: 'generate' }), name: 'pope-extra' }] : []),
 ];
+const renameKey = { 'pope-compare': (k) => k.replace('pope_', 'pope_cmp_'), 'pope-extra': (k) => k.replace('pope_', 'pope_x_') };
 
 /** CHAIR + POPE of a model on the test split (cached in `file`). */
 async function evaluate(model, file) {
@@ -198,14 +213,14 @@ async function evaluate(model, file) {
   const r = {};
   for (const h of hooks) {
     const m = await h.run(ctx);
-    for (const [k, v] of Object.entries(m)) r[h.name === 'pope-compare' ? k.replace('pope_', 'pope_cmp_') : k] = v;
+    for (const [k, v] of Object.entries(m)) r[renameKey[h.name] ? renameKey[h.name](k) : k] = v;
   }
   writeFileSync(file, JSON.stringify(r, null, 2));
   return r;
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -243,6 +258,11 @@ for (const seed of seeds) {
     filtered = { kept: keep.length, droppedLength: lines.length - keep.length };
     log(`seed ${seed}: same-length filter keeps ${keep.length} of ${lines.length} pairs`);
   }
+  // the continued-SFT arm's supervised objective; same plugin names and data, so the same batches per step
+  const supervised = (w) => [
+    { plugin: captioning({ maxLength }), weight: w, data: source },
+    ...(sftQaWeight > 0 ? [{ plugin: qaAnswer({ maxLength }), weight: w * sftQaWeight, data: questionsOf(source) }] : []),
+  ];
   const dpoModel = loadSft();
   const pairs = await preferencePairs(trainPairsFile, { imageSize: 64 });
   const dpo = new Trainer({
@@ -254,6 +274,7 @@ for (const seed of seeds) {
       ...(sftWeight > 0
         ? [{ plugin: captioning({ maxLength }), weight: sftWeight, data: { length: pairs.length, source: `${pairs.source ?? 'pairs'}:chosen`, get: async (i) => { const p = await pairs.get(i); return { ...p, captions: [p.chosen] }; } } }]
         : []),
+      ...(dpoSftWeight > 0 ? supervised(dpoSftWeight) : []),
     ],
     data: pairs,
     batchSize: batch,
@@ -275,10 +296,7 @@ for (const seed of seeds) {
     model: sftModel,
     tokenizer,
     data: source,
-    plugins: [
-      captioning({ maxLength }),
-      ...(sftQaWeight > 0 ? [{ plugin: qaAnswer({ maxLength }), weight: sftQaWeight, data: questionsOf(source) }] : []),
-    ],
+    plugins: supervised(1),
     batchSize: batch,
     steps,
     seed,
@@ -295,13 +313,18 @@ for (const seed of seeds) {
 
   const curve = readMetrics(join(dir, 'dpo', 'metrics.jsonl'))
     .filter((r) => r['seva/loss'] !== undefined)
-    .map((r) => ({ step: r.step, loss: r['seva/loss'], chosen: r['seva/rewards/chosen'], rejected: r['seva/rewards/rejected'], accuracy: r['seva/rewards/accuracies'], margin: r['seva/rewards/margins'], logpsChosen: r['seva/logps/chosen'], logpsRejected: r['seva/logps/rejected'], ...(r['seva/nll'] !== undefined ? { nll: r['seva/nll'] } : {}) }));
+    .map((r) => ({ step: r.step, loss: r['seva/loss'], chosen: r['seva/rewards/chosen'], rejected: r['seva/rewards/rejected'], accuracy: r['seva/rewards/accuracies'], margin: r['seva/rewards/margins'], logpsChosen: r['seva/logps/chosen'], logpsRejected: r['seva/logps/rejected'], ...(r['seva/nll'] !== undefined ? { nll: r['seva/nll'] } : {}), ...(r['captioning/loss'] !== undefined ? { captionLoss: r['captioning/loss'] } : {}), ...(r['qa/loss'] !== undefined ? { qaLoss: r['qa/loss'] } : {}) }));
+  // the SFT arm's supervised losses, to compare with the DPO arm's captionLoss / qaLoss
+  const sftCurve = readMetrics(join(dir, 'sft', 'metrics.jsonl'))
+    .filter((r) => r['captioning/loss'] !== undefined)
+    .map((r) => ({ step: r.step, captionLoss: r['captioning/loss'], ...(r['qa/loss'] !== undefined ? { qaLoss: r['qa/loss'] } : {}) }));
   results.seeds.push({
     seed,
     pairs: { kept: made.kept, dropped: made.dropped, droppedEmpty: made.droppedEmpty, images: made.processed, ...stats, ...(filtered ? { filtered } : {}) },
     dpo: dpoEval,
     sft: sftEval,
     rewards: curve,
+    sftLosses: sftCurve,
     // train seconds exclude evaluation; pairs are resumable, so a resumed run reports only the remainder
     seconds: { pairs: pairsSeconds, dpoTrain: dpoSeconds, sftTrain: sftSeconds, seedTotal: secondsSince(t0) },
   });
@@ -321,12 +344,19 @@ const rows = [
   ['POPE unanswered (%)', 'pope_unanswered'],
   ['POPE F1 (%), yes-vs-no logit', 'pope_cmp_f1'],
   ['POPE accuracy (%), yes-vs-no logit', 'pope_cmp_accuracy'],
+  ...(popeExtraImages > 0
+    ? [
+        [`POPE F1 (%), first token, ${popeExtraImages} images`, 'pope_x_f1'],
+        [`POPE accuracy (%), first token, ${popeExtraImages} images`, 'pope_x_accuracy'],
+        [`POPE yes-ratio (%), ${popeExtraImages} images`, 'pope_x_yes_ratio'],
+      ]
+    : []),
 ];
 results.seconds = secondsSince(startedAt);
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 const augText = aug === 'diffusion' ? `diffusion t=${a.t}${questionT !== undefined ? ` (questions t=${questionT})` : ''}` : aug === 'crop' ? `crop ${a['crop-scale']}` : aug;
 const md = [
-  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}${rpoAlpha > 0 ? ` + rpoAlpha ${rpoAlpha}` : ''}, ${augText}, answers <= ${maxNewTokens} tokens, prompt ${prompt}${prompt === 'caption' ? '' : ` (${questionsPerImage} question(s) per image)`}${sftQaWeight > 0 ? `, SFT arm + ${sftQaWeight} x QA answer loss` : ''}; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE); backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
+  `SFT start ${ckptDir}; ${seeds.length} seeds; ${steps} steps each, batch ${batch}, lr ${lr}, ${lossType} beta ${beta}${sftWeight > 0 ? ` + ${sftWeight} x NLL(chosen)` : ''}${rpoAlpha > 0 ? ` + rpoAlpha ${rpoAlpha}` : ''}${dpoSftWeight > 0 ? ` + ${dpoSftWeight} x the SFT arm's loss` : ''}, ${augText}, answers <= ${maxNewTokens} tokens, prompt ${prompt}${prompt === 'caption' ? '' : ` (${questionsPerImage} question(s) per image)`}${sftQaWeight > 0 ? `, SFT arm + ${sftQaWeight} x QA answer loss` : ''}; test images ${evalOffset}..${evalOffset + Number(a['chair-images']) - 1} (CHAIR), ${evalOffset}..${evalOffset + Number(a['pope-images']) - 1} (POPE)${popeExtraImages > 0 ? `, ${evalOffset}..${evalOffset + popeExtraImages - 1} (POPE extra)` : ''}; backend ${backend.name}, native ${native.active ? 'on' : 'off'}; ${results.seconds} s.`,
   '',
   '| metric (test split) | SFT start | + SFT | + SeVa DPO |',
   '|---|---|---|---|',
