@@ -23,6 +23,14 @@ export interface PointHeadOptions {
    * layer starts at zero, so an untrained head predicts the attention centres.
    */
   readout?: 'mlp' | 'visual-attention';
+  /**
+   * With the `'visual-attention'` readout: also keep PixelLLM's MLP-on-the-word-feature prediction
+   * (parameters `direct.*`) and train it on the same targets (`forwardWithDirect`); inference uses
+   * the readout's points. Default true. Why: the direct regression is what makes the LM's own
+   * features carry where each word is, and without it captioning learnt as slowly as captioning
+   * alone (measured in the README: caption CE 0.65 vs 0.32 at step 1000 without it).
+   */
+  directAuxiliary?: boolean;
 }
 
 /** PixelLLM's hidden width for an LM of width `width`: `ceil(width · 512/768 / 8) · 8`, at least 16. */
@@ -70,6 +78,7 @@ export class PointHead extends Module {
   readonly depth: number;
   readonly points: number;
   readonly readout: 'mlp' | 'visual-attention';
+  readonly directAuxiliary: boolean;
 
   constructor(inFeatures: number, options: PointHeadOptions = {}) {
     super();
@@ -96,6 +105,20 @@ export class PointHead extends Module {
     const fanIn = this.depth === 0 ? mlpIn : this.hidden;
     // The attention readout's offsets start at zero: the attention centres are the first guess.
     this.registerModule('out', new Linear(fanIn, 2 * this.points, { seed: deriveSeed(seed, 'out'), initStd: attend ? 0 : lecunStd(fanIn) }));
+    this.directAuxiliary = attend && (options.directAuxiliary ?? true);
+    if (this.directAuxiliary) {
+      this.registerModule('direct', new PointHead(inFeatures, { hidden: this.hidden, depth: this.depth, points: this.points, seed: deriveSeed(seed, 'direct') }));
+    }
+  }
+
+  /**
+   * {@link PointHead.forward}, plus the auxiliary direct prediction when `directAuxiliary` is on
+   * (`direct` is undefined otherwise). Training losses use both; inference uses `points`.
+   */
+  forwardWithDirect(hidden: tf.Tensor, visual?: tf.Tensor): { points: tf.Tensor; direct?: tf.Tensor } {
+    const points = this.forward(hidden, visual);
+    if (!this.directAuxiliary) return { points };
+    return { points, direct: (this.getModule('direct') as PointHead).forward(hidden) };
   }
 
   /**

@@ -76,12 +76,27 @@ describe('PointHead visual-attention readout', () => {
     expect(() => tf.tidy(() => head.forward(tf.zeros([2, 5, 16])))).toThrow(/visual tokens \[2, Nv, 16\], got none/);
     expect(() => tf.tidy(() => head.forward(tf.zeros([2, 5, 16]), tf.zeros([3, 16, 16])))).toThrow(/\[2, Nv, 16\], got \[3,16,16\]/);
     expect(() => new PointHead(16, { readout: 'conv' as never })).toThrow(/"readout" must be 'mlp' or 'visual-attention'/);
+    // The auxiliary direct prediction is PixelLLM's MLP on the word feature alone.
+    expect(head.directAuxiliary).toBe(true);
+    tf.tidy(() => {
+      const hidden = tf.randomNormal([2, 5, 16], 0, 1, 'float32', 1);
+      const visual = tf.randomNormal([2, 16, 16], 0, 1, 'float32', 5);
+      const { points, direct } = head.forwardWithDirect(hidden, visual);
+      expect(points.shape).toEqual([2, 5, 2, 2]);
+      expect(Array.from(direct!.dataSync())).toEqual(Array.from((head.getModule('direct') as PointHead).forward(hidden).dataSync()));
+      // The direct prediction does not look at the image.
+      expect(Array.from(head.forwardWithDirect(hidden, tf.zerosLike(visual)).direct!.dataSync())).toEqual(Array.from(direct!.dataSync()));
+    });
+    const plain = new PointHead(16, { readout: 'visual-attention', directAuxiliary: false });
+    expect(plain.namedParameters().some(([n]) => n.startsWith('direct.'))).toBe(false);
+    expect(new PointHead(16).directAuxiliary).toBe(false);
+    plain.dispose();
     head.dispose();
   });
 
   it('learns where a queried token is, which the MLP readout cannot, with a flat tensor count', () => {
     const before = tf.memory().numTensors;
-    const attend = new PointHead(16, { readout: 'visual-attention', seed: 1 });
+    const attend = new PointHead(16, { readout: 'visual-attention', seed: 1, directAuxiliary: false });
     const mlp = new PointHead(16, { seed: 1 });
     const l1Attend = trainHead(attend, 150);
     const l1Mlp = trainHead(mlp, 150);

@@ -13,6 +13,8 @@ export interface PixelLlmLossOutput {
   captionLoss: tf.Scalar;
   /** {@link pointLoss} over the rows' point targets, in the chosen units (unweighted). */
   pointLoss: tf.Scalar;
+  /** The same for the head's auxiliary direct prediction (`PointHead` `directAuxiliary`), when it has one. */
+  directPointLoss?: tf.Scalar;
 }
 
 /** Settings of {@link pixelLlmLoss}. */
@@ -60,13 +62,19 @@ export function pixelLlmLoss(
     const ce = crossEntropyPerToken(logits, enc.labels);
     const captionLoss = tf.div(tf.sum(tf.mul(ce, kept)), tf.maximum(tf.sum(kept), 1)) as tf.Scalar;
     const scale = s.pointUnits === 'pixels' ? modelImageSize(model) : 1;
-    const predicted = tf.mul(head.forward(hidden, visualTokens), scale);
+    const out = head.forwardWithDirect(hidden, visualTokens);
+    const predicted = tf.mul(out.points, scale);
     const targets = tf.mul(enc.pointTargets, scale);
+    // The readout head's auxiliary direct prediction is trained on the same targets (summed, so the
+    // LM-side signal is PixelLLM's own); `pointLoss` reports the readout's L1.
+    const direct = out.direct ? tf.mul(out.direct, scale) : undefined;
+    const l1 = (mask: tf.Tensor) => (direct ? tf.add(pointLoss(predicted, targets, mask), pointLoss(direct, targets, mask)) : pointLoss(predicted, targets, mask));
     const pLoss = pointLoss(predicted, targets, enc.pointMask);
+    const directLoss = direct ? pointLoss(direct, targets, enc.pointMask) : undefined;
     const wRef = s.referringPointLossWeight;
     if (wRef === undefined || wRef === s.pointLossWeight) {
-      const loss = tf.add(tf.mul(captionLoss, enc.captionFraction), tf.mul(pLoss, s.pointLossWeight * enc.pointFraction)) as tf.Scalar;
-      return { loss, captionLoss, pointLoss: pLoss };
+      const loss = tf.add(tf.mul(captionLoss, enc.captionFraction), tf.mul(directLoss ? tf.add(pLoss, directLoss) : pLoss, s.pointLossWeight * enc.pointFraction)) as tf.Scalar;
+      return { loss, captionLoss, pointLoss: pLoss, ...(directLoss ? { directPointLoss: directLoss } : {}) };
     }
     // Per-group means, each weighted by its own share of the rows, so that with equal weights this
     // is the same objective up to how tokens are pooled.
@@ -74,13 +82,13 @@ export function pixelLlmLoss(
     const refShare = isRef.reduce<number>((a, v) => a + v, 0) / rows.length;
     const otherShare = enc.pointFraction - refShare;
     const refCol = tf.tensor2d(isRef, [rows.length, 1]);
-    const refLoss = pointLoss(predicted, targets, tf.mul(enc.pointMask, refCol));
-    const otherLoss = pointLoss(predicted, targets, tf.mul(enc.pointMask, tf.sub(1, refCol)));
+    const refLoss = l1(tf.mul(enc.pointMask, refCol));
+    const otherLoss = l1(tf.mul(enc.pointMask, tf.sub(1, refCol)));
     const loss = tf.addN([
       tf.mul(captionLoss, enc.captionFraction),
       tf.mul(otherLoss, s.pointLossWeight * otherShare),
       tf.mul(refLoss, wRef * refShare),
     ]) as tf.Scalar;
-    return { loss, captionLoss, pointLoss: pLoss };
+    return { loss, captionLoss, pointLoss: pLoss, ...(directLoss ? { directPointLoss: directLoss } : {}) };
   });
 }

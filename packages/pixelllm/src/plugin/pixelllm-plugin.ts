@@ -48,7 +48,8 @@ function imagesOf(samples: readonly Sample[]): RgbImage[] {
  * `pixelLlmLoss`). Samples without these annotations still train plain captioning, so the plugin
  * runs on any captioned data and mixes with other plugins.
  *
- * Metrics: `pixelllm/loss`, `pixelllm/caption_loss`, `pixelllm/point_loss` (pixels, unweighted).
+ * Metrics: `pixelllm/loss`, `pixelllm/caption_loss`, `pixelllm/point_loss` (pixels, unweighted),
+ * and `pixelllm/point_loss_direct` with the visual-attention readout's auxiliary direct head.
  * Eval hooks (on the eval data, first `eval.maxSamples` images):
  * - `point_l1`: `point_l1`, `point_l1_centre_baseline`, `point_l1_object_words` (+ baseline),
  *   `caption_ce`;
@@ -98,7 +99,10 @@ export function pixelllm(options: PixelLlmOptions = {}): Plugin {
           referringPointLossWeight: o.referringPointLossWeight,
           pointUnits: o.pointUnits,
         });
-        return { loss: out.loss, metrics: { caption_loss: out.captionLoss, point_loss: out.pointLoss } };
+        return {
+          loss: out.loss,
+          metrics: { caption_loss: out.captionLoss, point_loss: out.pointLoss, ...(out.directPointLoss ? { point_loss_direct: out.directPointLoss } : {}) },
+        };
       });
     },
     evaluate: [
