@@ -64,3 +64,12 @@ for f in sorted(glob.glob(os.path.join(here, 'final-*.json'))):
         cs, cd = s['sftLosses'], s['rewards']
         f4 = lambda c, k: ' / '.join(f"{at(c, k, t):.3f}" for t in (4, 40, 80, 120))
         print(f"| {s['seed']} | {f4(cs, 'captionLoss')} | {f4(cd, 'captionLoss')} | {f4(cs, 'qaLoss')} | {f4(cd, 'qaLoss')} |")
+
+f = os.path.join(here, 'run4-final-pope300.json')
+if os.path.exists(f):
+    r = json.load(open(f))
+    print("\n## Run 4's final setting (plain DPO arm) re-evaluated with POPE-300 (its checkpoints, test 200-499)\n")
+    print('| seed | CHAIR_i SFT / DPO | POPE F1 SFT / DPO | POPE-300 F1 SFT / DPO | POPE-300 acc SFT / DPO | POPE-300 yes-ratio SFT / DPO |\n|---|---|---|---|---|---|')
+    for s in r['seeds']:
+        g = lambda k: f"{pct(s['sft'][k])} / {pct(s['dpo'][k])}"
+        print(f"| {s['seed']} | {g('chair_i')} | {g('pope_f1')} | {g('pope_x_f1')} | {g('pope_x_accuracy')} | {g('pope_x_yes_ratio')} |")
