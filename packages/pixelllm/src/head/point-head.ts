@@ -1,4 +1,4 @@
-import { LayerNorm, Linear, Module, deriveSeed, gelu, tf } from '@vlalign/core';
+import { LayerNorm, Linear, Module, deriveSeed, gelu, stopGradient, tf } from '@vlalign/core';
 import { VisualPointReadout } from './visual-readout.js';
 
 /** Options of {@link PointHead}. */
@@ -31,6 +31,13 @@ export interface PointHeadOptions {
    * alone (measured in the README: caption CE 0.65 vs 0.32 at step 1000 without it).
    */
   directAuxiliary?: boolean;
+  /**
+   * With the `'visual-attention'` readout: whether the point loss flows back into the visual tokens
+   * through the readout's keys and values. Default true. False reads the visual tokens as they are
+   * (stop-gradient), so only the word features (the query) and the readout learn from it, and the
+   * vision tower is shaped by the other losses alone.
+   */
+  readoutGradToVisual?: boolean;
 }
 
 /** PixelLLM's hidden width for an LM of width `width`: `ceil(width · 512/768 / 8) · 8`, at least 16. */
@@ -79,6 +86,7 @@ export class PointHead extends Module {
   readonly points: number;
   readonly readout: 'mlp' | 'visual-attention';
   readonly directAuxiliary: boolean;
+  readonly readoutGradToVisual: boolean;
 
   constructor(inFeatures: number, options: PointHeadOptions = {}) {
     super();
@@ -106,6 +114,7 @@ export class PointHead extends Module {
     // The attention readout's offsets start at zero: the attention centres are the first guess.
     this.registerModule('out', new Linear(fanIn, 2 * this.points, { seed: deriveSeed(seed, 'out'), initStd: attend ? 0 : lecunStd(fanIn) }));
     this.directAuxiliary = attend && (options.directAuxiliary ?? true);
+    this.readoutGradToVisual = options.readoutGradToVisual ?? true;
     if (this.directAuxiliary) {
       this.registerModule('direct', new PointHead(inFeatures, { hidden: this.hidden, depth: this.depth, points: this.points, seed: deriveSeed(seed, 'direct') }));
     }
@@ -150,7 +159,8 @@ export class PointHead extends Module {
     return tf.tidy(() => {
       const h3 = (hidden.rank === 2 ? tf.expandDims(hidden, 1) : hidden) as tf.Tensor3D;
       const q = (this.getModule('norm') as LayerNorm).forward(h3) as tf.Tensor3D;
-      const { centres, pooled } = (this.getModule('readout') as VisualPointReadout).forward(q, visual as tf.Tensor3D);
+      const v = (this.readoutGradToVisual ? visual : stopGradient(visual)) as tf.Tensor3D;
+      const { centres, pooled } = (this.getModule('readout') as VisualPointReadout).forward(q, v);
       let x: tf.Tensor = tf.concat([q, pooled], -1);
       for (let i = 0; i < this.depth; i++) x = gelu((this.getModule(`layer${i}`) as Linear).forward(x));
       const offset = tf.mul((this.getModule('out') as Linear).forward(x), 0.5);

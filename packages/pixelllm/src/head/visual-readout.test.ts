@@ -107,4 +107,22 @@ describe('PointHead visual-attention readout', () => {
     mlp.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('passes the point loss back into the visual tokens unless readoutGradToVisual is false', () => {
+    const norms = [true, false].map((flow) => {
+      const head = new PointHead(16, { readout: 'visual-attention', seed: 2, readoutGradToVisual: flow });
+      const n = tf.tidy(() => {
+        const hidden = tf.randomNormal([2, 3, 16], 0, 1, 'float32', 1);
+        const visual = tf.randomNormal([2, 16, 16], 0, 1, 'float32', 5);
+        const [gHidden, gVisual] = tf.grads((h: tf.Tensor, v: tf.Tensor) => tf.sum(head.forward(h, v)))([hidden, visual]);
+        return [tf.norm(gHidden).dataSync()[0], tf.norm(gVisual).dataSync()[0]];
+      });
+      head.dispose();
+      return n;
+    });
+    expect(norms[0][0]).toBeGreaterThan(0);
+    expect(norms[0][1]).toBeGreaterThan(0);
+    expect(norms[1][0]).toBeGreaterThan(0);
+    expect(norms[1][1]).toBe(0);
+  });
 });
