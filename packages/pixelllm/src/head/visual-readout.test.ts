@@ -108,9 +108,9 @@ describe('PointHead visual-attention readout', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('passes the point loss back into the visual tokens unless readoutGradToVisual is false', () => {
-    const norms = [true, false].map((flow) => {
-      const head = new PointHead(16, { readout: 'visual-attention', seed: 2, readoutGradToVisual: flow });
+  it('passes the point loss back into the visual tokens only with readoutGradToVisual (default off)', () => {
+    const norms = [true, undefined].map((flow) => {
+      const head = new PointHead(16, { readout: 'visual-attention', seed: 2, ...(flow === undefined ? {} : { readoutGradToVisual: flow }) });
       const n = tf.tidy(() => {
         const hidden = tf.randomNormal([2, 3, 16], 0, 1, 'float32', 1);
         const visual = tf.randomNormal([2, 16, 16], 0, 1, 'float32', 5);
