@@ -12,9 +12,9 @@ describe('inference helpers', () => {
     await initBackend('wasm');
   });
 
-  it('localizeReferring returns one valid normalised box per expression; localizeWords one entry per generated word; nothing leaks', async () => {
+  it.each(['mlp', 'visual-attention'] as const)('localizeReferring returns one valid normalised box per expression; localizeWords one entry per generated word; nothing leaks (head readout %s)', async (readout) => {
     const model = tinyVlm(tokenizer, 3);
-    const head = new PointHead(32);
+    const head = new PointHead(32, { readout });
     const promptEncoder = new LocationPromptEncoder(32);
     const world = tinyWorld('test', 2);
     const samples = [world.get(0), world.get(1)];
