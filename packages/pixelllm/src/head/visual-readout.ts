@@ -1,20 +1,11 @@
 import { LayerNorm, Linear, Module, deriveSeed, tf } from '@vlalign/core';
+import { cellCentres } from '../inference/token-grid.js';
 
-/**
- * Centres of a `grid × grid` token map in raster order (row by row, as the ViT flattens its
- * patches), normalised: cell `(row, col)` has centre `((col + ½) / grid, (row + ½) / grid)`.
- */
+/** {@link cellCentres} of a square map of `tokens` visual tokens (throws when it is not square). */
 export function gridCentres(tokens: number): Float32Array {
   const grid = Math.round(Math.sqrt(tokens));
   if (grid * grid !== tokens) throw new Error(`PointHead: visual-attention readout needs a square token map, got ${tokens} visual tokens`);
-  const out = new Float32Array(tokens * 2);
-  for (let row = 0; row < grid; row++) {
-    for (let col = 0; col < grid; col++) {
-      out[2 * (row * grid + col)] = (col + 0.5) / grid;
-      out[2 * (row * grid + col) + 1] = (row + 0.5) / grid;
-    }
-  }
-  return out;
+  return cellCentres(grid);
 }
 
 /**
@@ -61,8 +52,9 @@ export class VisualPointReadout extends Module {
       const attn = tf.softmax(scores) as tf.Tensor3D; // [B·P, T, Nv]
       const grid = tf.tensor2d(gridCentres(nv), [nv, 2]);
       const centres = tf.transpose(tf.reshape(tf.matMul(tf.reshape(attn, [b * p * t, nv]), grid), [b, p, t, 2]), [0, 2, 1, 3]);
-      const vRep = tf.reshape(tf.tile(tf.expandDims(v, 1), [1, p, 1, 1]), [b * p, nv, d]);
-      const pooled = tf.reshape(tf.transpose(tf.reshape(tf.matMul(attn, vRep), [b, p, t, d]), [0, 2, 1, 3]), [b, t, p * d]);
+      // All P·T attention rows of an image read the same values: one batched product, no copies of v.
+      const read = tf.matMul(tf.reshape(attn, [b, p * t, nv]), v); // [B, P·T, D]
+      const pooled = tf.reshape(tf.transpose(tf.reshape(read, [b, p, t, d]), [0, 2, 1, 3]), [b, t, p * d]);
       return { centres, pooled };
     });
   }

@@ -1,6 +1,7 @@
 import { Embedding, Linear, Module, deriveSeed, tf, type Box, type VisionLanguageModel } from '@vlalign/core';
 import { fourierFeatures } from './fourier-features.js';
 import { rowVisualTokens } from '../inference/row-visual-tokens.js';
+import { cellCentres } from '../inference/token-grid.js';
 
 /** Options of {@link LocationPromptEncoder}. */
 export interface LocationPromptEncoderOptions {
@@ -120,9 +121,7 @@ export class LocationPromptEncoder extends Module {
    */
   densePositionalEncoding(grid: number): tf.Tensor2D {
     if (!Number.isInteger(grid) || grid <= 0) throw new Error(`LocationPromptEncoder.densePositionalEncoding: grid must be a positive integer, got ${grid}`);
-    const centres: number[] = [];
-    for (let row = 0; row < grid; row++) for (let col = 0; col < grid; col++) centres.push((col + 0.5) / grid, (row + 0.5) / grid);
-    return tf.tidy(() => (this.getModule('proj') as Linear).forward(fourierFeatures(tf.tensor2d(centres, [grid * grid, 2]), this.gaussian)) as tf.Tensor2D);
+    return tf.tidy(() => (this.getModule('proj') as Linear).forward(fourierFeatures(tf.tensor2d(cellCentres(grid), [grid * grid, 2]), this.gaussian)) as tf.Tensor2D);
   }
 
   /**
