@@ -50,6 +50,7 @@ import {
   createModel,
   createShapesWorld,
   findLatestCheckpoint,
+  imagesToTensor,
   initBackend,
   loadCheckpoint,
   preferencePairs,
@@ -57,7 +58,7 @@ import {
   shapesTokenizer,
   tf,
 } from '@vlalign/core';
-import { chairEvalHook, makePreferencePairs, popeEvalHook, seva } from '../dist/index.js';
+import { chairEvalHook, makePreferencePairs, popeEvalHook, promptIds, seva } from '../dist/index.js';
 import { qaAnswer } from './qa-answer-plugin.mjs';
 import { enableNativeFlag } from './native-flag.mjs';
 
@@ -92,6 +93,8 @@ const { values: a } = parseArgs({
     'question-t': { type: 'string' },
     'dpo-sft-weight': { type: 'string', default: '0' },
     'pope-extra-images': { type: 'string', default: '0' },
+    'min-confidence': { type: 'string', default: '0.9' },
+    'dpo-qa-weight': { type: 'string' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -116,7 +119,9 @@ const sftQaWeight = Number(a['sft-qa-weight']);
 const dpoSftWeight = Number(a['dpo-sft-weight']);
 if (dpoSftWeight > 0 && sftWeight > 0) throw new Error('--dpo-sft-weight and --sft-weight both add a captioning plugin to the DPO arm; use one');
 const popeExtraImages = Number(a['pope-extra-images']);
-if (!['all', 'same-length'].includes(pairFilter)) throw new Error(`--pair-filter: all or same-length, got ${pairFilter}`);
+if (!['all', 'same-length', 'captions-only', 'confident'].includes(pairFilter)) throw new Error(`--pair-filter: all, same-length, captions-only or confident, got ${pairFilter}`);
+const minConfidence = Number(a['min-confidence']);
+const dpoQaWeight = a['dpo-qa-weight'] === undefined ? undefined : Number(a['dpo-qa-weight']);
 const evalOffset = Number(a['eval-offset']);
 const prompt = a.prompt;
 if (!['caption', 'questions', 'mixed'].includes(prompt)) throw new Error(`--prompt: caption, questions or mixed, got ${prompt}`);
@@ -173,6 +178,39 @@ function questionsOf(ds) {
   };
 }
 
+/**
+ * Per pairs-file row: the model's softmax probability of the chosen answer's first token after the
+ * row's prompt on the clean image (captions rows get NaN; only question rows are scored).
+ */
+async function chosenConfidence(model, file, rows) {
+  const pairs = await preferencePairs(file, { imageSize: 64 });
+  const out = new Array(rows.length).fill(Number.NaN);
+  const todo = rows.map((r, i) => i).filter((i) => rows[i].prompt !== '');
+  model.eval();
+  for (let s = 0; s < todo.length; s += 64) {
+    const idx = todo.slice(s, s + 64);
+    const samples = await Promise.all(idx.map((i) => pairs.get(i)));
+    const prompts = idx.map((i) => promptIds(tokenizer, rows[i].prompt));
+    const targets = idx.map((i) => tokenizer.encode(rows[i].chosen)[0]);
+    const T = Math.max(...prompts.map((p) => p.length));
+    const ids = new Int32Array(idx.length * T).fill(tokenizer.padId);
+    const mask = new Float32Array(idx.length * T);
+    prompts.forEach((p, b) => p.forEach((id, t) => ((ids[b * T + t] = id), (mask[b * T + t] = 1))));
+    const probs = tf.tidy(() => {
+      const images = imagesToTensor(samples.map((x) => x.image), 64);
+      const { logits } = model.forward({ images, inputIds: tf.tensor2d(ids, [idx.length, T], 'int32'), attentionMask: tf.tensor2d(mask, [idx.length, T]) });
+      const V = logits.shape[2];
+      const last = tf.tensor1d(prompts.map((p, b) => b * T + p.length - 1), 'int32');
+      const p = tf.softmax(tf.gather(tf.reshape(logits, [-1, V]), last));
+      return tf.gather(tf.reshape(p, [-1]), tf.tensor1d(targets.map((t, b) => b * V + t), 'int32'));
+    });
+    const v = await probs.data();
+    probs.dispose();
+    idx.forEach((i, b) => (out[i] = v[b]));
+  }
+  return out;
+}
+
 /** Length and object statistics of a pairs file (are the rejected answers just longer?). */
 function pairStats(file) {
   const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -220,7 +258,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -258,10 +296,36 @@ for (const seed of seeds) {
     filtered = { kept: keep.length, droppedLength: lines.length - keep.length };
     log(`seed ${seed}: same-length filter keeps ${keep.length} of ${lines.length} pairs`);
   }
+  if (pairFilter === 'captions-only' || pairFilter === 'confident') {
+    const lines = readFileSync(pairsFile, 'utf8').split('\n').filter(Boolean);
+    const rows = lines.map((l) => JSON.parse(l));
+    let keepRow;
+    let confidence;
+    if (pairFilter === 'captions-only') keepRow = rows.map((r) => r.prompt === '');
+    else {
+      // Label-free, like SeVa itself: the start model's own probability of its clean-image answer.
+      const scorer = loadSft();
+      confidence = await chosenConfidence(scorer, pairsFile, rows);
+      scorer.dispose();
+      keepRow = rows.map((r, i) => r.prompt === '' || confidence[i] >= minConfidence);
+    }
+    const keep = lines.filter((_, i) => keepRow[i]);
+    trainPairsFile = join(dir, `pairs-${pairFilter}.jsonl`);
+    writeFileSync(trainPairsFile, keep.map((l) => `${l}\n`).join(''));
+    const q = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.prompt !== '');
+    const first = (x) => x.trim().split(/\s+/)[0] ?? '';
+    filtered = {
+      kept: keep.length,
+      questionPairsKept: q.filter(({ i }) => keepRow[i]).length,
+      questionChosenYesKept: q.filter(({ r, i }) => keepRow[i] && first(r.chosen) === 'yes').length,
+      ...(confidence ? { minConfidence, questionConfidenceMean: q.reduce((s, { i }) => s + confidence[i], 0) / Math.max(1, q.length) } : {}),
+    };
+    log(`seed ${seed}: ${pairFilter} filter keeps ${keep.length} of ${lines.length} pairs (${filtered.questionPairsKept} of ${q.length} question pairs, ${filtered.questionChosenYesKept} chosen yes)`);
+  }
   // the continued-SFT arm's supervised objective; same plugin names and data, so the same batches per step
-  const supervised = (w) => [
+  const supervised = (w, qaWeight = sftQaWeight) => [
     { plugin: captioning({ maxLength }), weight: w, data: source },
-    ...(sftQaWeight > 0 ? [{ plugin: qaAnswer({ maxLength }), weight: w * sftQaWeight, data: questionsOf(source) }] : []),
+    ...(qaWeight > 0 ? [{ plugin: qaAnswer({ maxLength }), weight: w * qaWeight, data: questionsOf(source) }] : []),
   ];
   const dpoModel = loadSft();
   const pairs = await preferencePairs(trainPairsFile, { imageSize: 64 });
@@ -274,7 +338,7 @@ for (const seed of seeds) {
       ...(sftWeight > 0
         ? [{ plugin: captioning({ maxLength }), weight: sftWeight, data: { length: pairs.length, source: `${pairs.source ?? 'pairs'}:chosen`, get: async (i) => { const p = await pairs.get(i); return { ...p, captions: [p.chosen] }; } } }]
         : []),
-      ...(dpoSftWeight > 0 ? supervised(dpoSftWeight) : []),
+      ...(dpoSftWeight > 0 ? supervised(dpoSftWeight, dpoQaWeight ?? sftQaWeight) : []),
     ],
     data: pairs,
     batchSize: batch,
@@ -367,7 +431,7 @@ const md = [
   ...results.seeds.map((s) => {
     const f = s.rewards[0];
     const l = s.rewards.at(-1);
-    return `| ${s.seed} | ${s.pairs.filtered ? `${s.pairs.filtered.kept} same-length of ${s.pairs.kept}` : s.pairs.kept}${s.pairs.questionPairs ? ` (${s.pairs.captionPairs} caption + ${s.pairs.questionPairs} question)` : ''} / ${s.pairs.images} | ${s.pairs.dropped} | ${f.accuracy.toFixed(2)} -> ${l.accuracy.toFixed(2)} | ${f.margin.toFixed(3)} -> ${l.margin.toFixed(3)} | ${l.chosen.toFixed(3)}, ${l.rejected.toFixed(3)} |`;
+    return `| ${s.seed} | ${s.pairs.filtered ? `${s.pairs.filtered.kept} kept by ${results.settings.pairFilter} of ${s.pairs.kept}` : s.pairs.kept}${s.pairs.questionPairs ? ` (${s.pairs.captionPairs} caption + ${s.pairs.questionPairs} question)` : ''} / ${s.pairs.images} | ${s.pairs.dropped} | ${f.accuracy.toFixed(2)} -> ${l.accuracy.toFixed(2)} | ${f.margin.toFixed(3)} -> ${l.margin.toFixed(3)} | ${l.chosen.toFixed(3)}, ${l.rejected.toFixed(3)} |`;
   }),
   '',
   '| seed | CHAIR_i % SFT / DPO | CHAIR_s % SFT / DPO | mentions SFT / DPO | POPE cmp F1 % SFT / DPO | words chosen / rejected | rejected longer % |',
