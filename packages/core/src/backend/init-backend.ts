@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadTensorflowPackage, probeTensorflowPackage, type NativeProbe } from './probe-tensorflow.js';
+import { startThreadedGemm, type ThreadedGemmInfo } from '../ops/wasm-gemm/threaded-gemm.js';
 import { patchWasmBatchMatMulTranspose, patchWasmLeadingAxisSum, patchWasmOneHotDtype, patchWasmZeroCopyIdentity, registerFastUnsortedSegmentSum } from './wasm-fixes.js';
 
 /** Names accepted by {@link initBackend} and the `VLALIGN_BACKEND` environment variable. */
@@ -12,10 +13,15 @@ export interface BackendInfo {
   name: BackendName;
   /** Version of `@tensorflow/tfjs-core`. */
   version: string;
-  /** Threads the backend computes with (wasm in Node is single-threaded). */
+  /** Threads the backend computes with (wasm: tfjs's kernels are single-threaded in Node; matMuls use `gemm.threads`). */
   threads: number;
   /** Whether the wasm SIMD binary is in use (false for other backends). */
   simd: boolean;
+  /**
+   * wasm only: vlalign's threaded SIMD GEMM, which replaces tfjs's single-threaded wasm matMul
+   * while fused ops are on (`VLALIGN_GEMM_THREADS` sets its threads; `0` keeps tfjs's kernel).
+   */
+  gemm?: ThreadedGemmInfo;
   /** The native packages probed, and why each could not be used. */
   native: NativeProbe[];
   /** Backends that were tried and failed before the chosen one, with the reason. */
@@ -42,7 +48,10 @@ async function tryWasm(): Promise<void> {
   registerFastUnsortedSegmentSum('wasm');
   patchWasmZeroCopyIdentity();
   patchWasmLeadingAxisSum();
+  wasmGemm = await startThreadedGemm();
 }
+
+let wasmGemm: ThreadedGemmInfo | undefined;
 
 async function tryCpu(): Promise<void> {
   const ok = await tf.setBackend('cpu');
@@ -109,7 +118,8 @@ function describe(name: BackendName, native: NativeProbe[], skipped: BackendInfo
   const simd = name === 'wasm' ? Boolean(tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) : false;
   let threads = 1;
   if (name === 'tensorflow') threads = 0; // chosen by libtensorflow's own pool
-  return { name, version: tf.version_core, threads, simd, native, skipped };
+  if (name === 'wasm' && wasmGemm?.active) threads = wasmGemm.threads;
+  return { name, version: tf.version_core, threads, simd, native, skipped, ...(name === 'wasm' && wasmGemm ? { gemm: wasmGemm } : {}) };
 }
 
 /** The backend chosen by {@link initBackend}, or undefined before it ran. */
