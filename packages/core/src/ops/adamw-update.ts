@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerHeapKernel, runKernel } from './heap-kernel.js';
 import { valuesOf } from './backend-calls.js';
+import { heapSimdFor } from './wasm-gemm/heap-simd.js';
 
 export const ADAMW_KERNEL = 'VlalignAdamWUpdate';
 /** Every variable of one optimiser step in one kernel call (inputs p0, m0, v0, g0, p1, ...). */
@@ -37,6 +38,11 @@ function ensureRegistered(): void {
 
 function adamwBody(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, attrs: AdamWUpdateAttrs): void {
   const { lr, beta1, beta2, eps, bc1, bc2, decay } = attrs;
+  const simd = heapSimdFor(p, m, v, g, pOut, mOut, vOut);
+  if (simd) {
+    simd.adamw(p.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, pOut.byteOffset, mOut.byteOffset, vOut.byteOffset, p.length, beta1, beta2, eps, 1 / Math.sqrt(bc2), lr / bc1, decay);
+    return;
+  }
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   const sqrtBc2 = Math.sqrt(bc2);

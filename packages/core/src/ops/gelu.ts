@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerHeapKernel, runKernel } from './heap-kernel.js';
 import { fastTanh } from './fast-tanh.js';
+import { heapSimdFor } from './wasm-gemm/heap-simd.js';
 
 const A = Math.sqrt(2 / Math.PI);
 const C = 0.044715;
@@ -16,6 +17,8 @@ function ensureRegistered(): void {
     inputNames: ['x'],
     outputShapes: ([x]) => [x.shape],
     body: ([x], [y]) => {
+      const simd = heapSimdFor(x, y);
+      if (simd) return simd.gelu_fwd(x.byteOffset, y.byteOffset, x.length);
       for (let i = 0; i < x.length; i++) {
         const v = x[i];
         y[i] = 0.5 * v * (1 + fastTanh(A * (v + C * v * v * v)));
@@ -27,6 +30,8 @@ function ensureRegistered(): void {
     inputNames: ['dy', 'x'],
     outputShapes: ([dy]) => [dy.shape],
     body: ([dy, x], [dx]) => {
+      const simd = heapSimdFor(dy, x, dx);
+      if (simd) return simd.gelu_bwd(dy.byteOffset, x.byteOffset, dx.byteOffset, x.length);
       for (let i = 0; i < x.length; i++) {
         const v = x[i];
         const v2 = v * v;

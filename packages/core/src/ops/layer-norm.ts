@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerHeapKernel, runKernel } from './heap-kernel.js';
+import { heapSimdFor } from './wasm-gemm/heap-simd.js';
 
 export const LAYER_NORM_KERNEL = 'VlalignLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'VlalignLayerNormGrad';
@@ -28,6 +29,8 @@ function ensureRegistered(): void {
     body: ([x, gamma, beta], [y], attrs) => {
       const eps = attrs.eps as number;
       const d = gamma.length;
+      const simd = heapSimdFor(x, gamma, beta, y);
+      if (simd) return simd.layer_norm_fwd(x.byteOffset, gamma.byteOffset, beta.byteOffset, y.byteOffset, x.length / d, d, eps);
       for (let off = 0; off < x.length; off += d) {
         const [mean, rstd] = rowStats(x, off, d, eps);
         for (let j = 0; j < d; j++) y[off + j] = (x[off + j] - mean) * rstd * gamma[j] + beta[j];
@@ -41,6 +44,8 @@ function ensureRegistered(): void {
     body: ([dy, x, gamma], [dx, dgamma, dbeta], attrs) => {
       const eps = attrs.eps as number;
       const d = gamma.length;
+      const simd = heapSimdFor(dy, x, gamma, dx, dgamma, dbeta);
+      if (simd) return simd.layer_norm_bwd(dy.byteOffset, x.byteOffset, gamma.byteOffset, dx.byteOffset, dgamma.byteOffset, dbeta.byteOffset, x.length / d, d, eps);
       const dg = new Float64Array(d);
       const db = new Float64Array(d);
       for (let off = 0; off < x.length; off += d) {
@@ -82,7 +87,8 @@ function ensureRegistered(): void {
 /**
  * Layer normalisation over the last axis, `(x - mean) / sqrt(var + eps) * gamma + beta` with the
  * biased variance (as `torch.nn.LayerNorm`), as ONE kernel with ONE gradient kernel on wasm/cpu.
- * Statistics are computed per row in float64 with eps inside the square root.
+ * Statistics are computed per row in two passes with eps inside the square root (float64 in the JS
+ * loop; float32 SIMD lanes on wasm, where the heap kernels run).
  *
  * @param x - float32 `[..., D]`.
  * @param gamma - scale `[D]`; `beta` - shift `[D]`.

@@ -124,3 +124,85 @@ __attribute__((export_name("adamw"))) void adamw(const float *p, const float *m,
     po[i] = p[i] * decay - mi / (__builtin_sqrtf(vi) * inv_sqrt_bc2 + eps) * step;
   }
 }
+
+static inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+// Row mean and 1 / sqrt(var + eps), two passes (no E[x^2] - E[x]^2 cancellation).
+static inline void row_stats(const float *x, int d, float eps, float *mean_out, float *rstd_out) {
+  v128_t s = wasm_f32x4_splat(0.0f);
+  int j = 0;
+  for (; j + 4 <= d; j += 4) s = wasm_f32x4_add(s, wasm_v128_load(x + j));
+  float sum = hsum(s);
+  for (; j < d; j++) sum += x[j];
+  const float mean = sum / (float)d;
+  const v128_t mv = wasm_f32x4_splat(mean);
+  v128_t q = wasm_f32x4_splat(0.0f);
+  j = 0;
+  for (; j + 4 <= d; j += 4) {
+    const v128_t c = wasm_f32x4_sub(wasm_v128_load(x + j), mv);
+    q = wasm_f32x4_add(q, wasm_f32x4_mul(c, c));
+  }
+  float var = hsum(q);
+  for (; j < d; j++) var += (x[j] - mean) * (x[j] - mean);
+  *mean_out = mean;
+  *rstd_out = 1.0f / __builtin_sqrtf(var / (float)d + eps);
+}
+
+// y = (x - mean) rstd gamma + beta per row of d values.
+__attribute__((export_name("layer_norm_fwd"))) void layer_norm_fwd(const float *x, const float *gamma, const float *beta, float *y, int rows, int d, float eps) {
+  for (int r = 0; r < rows; r++, x += d, y += d) {
+    float mean, rstd;
+    row_stats(x, d, eps, &mean, &rstd);
+    const v128_t mv = wasm_f32x4_splat(mean), rv = wasm_f32x4_splat(rstd);
+    int j = 0;
+    for (; j + 4 <= d; j += 4)
+      wasm_v128_store(y + j, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + j), mv), rv), wasm_v128_load(gamma + j)), wasm_v128_load(beta + j)));
+    for (; j < d; j++) y[j] = (x[j] - mean) * rstd * gamma[j] + beta[j];
+  }
+}
+
+// dx = rstd (dy gamma - mean_j(dy gamma) - xhat mean_j(dy gamma xhat)); dgamma = sum_rows dy xhat;
+// dbeta = sum_rows dy (both overwritten).
+__attribute__((export_name("layer_norm_bwd"))) void layer_norm_bwd(const float *dy, const float *x, const float *gamma, float *dx, float *dgamma, float *dbeta, int rows, int d, float eps) {
+  for (int j = 0; j < d; j++) dgamma[j] = dbeta[j] = 0.0f;
+  for (int r = 0; r < rows; r++, x += d, dy += d, dx += d) {
+    float mean, rstd;
+    row_stats(x, d, eps, &mean, &rstd);
+    const v128_t mv = wasm_f32x4_splat(mean), rv = wasm_f32x4_splat(rstd);
+    v128_t sg = wasm_f32x4_splat(0.0f), sgx = wasm_f32x4_splat(0.0f);
+    int j = 0;
+    for (; j + 4 <= d; j += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + j), mv), rv);
+      const v128_t dyj = wasm_v128_load(dy + j);
+      const v128_t g = wasm_f32x4_mul(dyj, wasm_v128_load(gamma + j));
+      sg = wasm_f32x4_add(sg, g);
+      sgx = wasm_f32x4_add(sgx, wasm_f32x4_mul(g, xh));
+      wasm_v128_store(dgamma + j, wasm_f32x4_add(wasm_v128_load(dgamma + j), wasm_f32x4_mul(dyj, xh)));
+      wasm_v128_store(dbeta + j, wasm_f32x4_add(wasm_v128_load(dbeta + j), dyj));
+    }
+    float s1 = hsum(sg), s2 = hsum(sgx);
+    for (; j < d; j++) {
+      const float xh = (x[j] - mean) * rstd;
+      const float g = dy[j] * gamma[j];
+      s1 += g;
+      s2 += g * xh;
+      dgamma[j] += dy[j] * xh;
+      dbeta[j] += dy[j];
+    }
+    s1 /= (float)d;
+    s2 /= (float)d;
+    const v128_t s1v = wasm_f32x4_splat(s1), s2v = wasm_f32x4_splat(s2);
+    j = 0;
+    for (; j + 4 <= d; j += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + j), mv), rv);
+      const v128_t g = wasm_f32x4_mul(wasm_v128_load(dy + j), wasm_v128_load(gamma + j));
+      wasm_v128_store(dx + j, wasm_f32x4_mul(rv, wasm_f32x4_sub(wasm_f32x4_sub(g, s1v), wasm_f32x4_mul(xh, s2v))));
+    }
+    for (; j < d; j++) {
+      const float xh = (x[j] - mean) * rstd;
+      dx[j] = rstd * (dy[j] * gamma[j] - s1 - xh * s2);
+    }
+  }
+}
