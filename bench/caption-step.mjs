@@ -43,4 +43,4 @@ function step() {
 }
 
 const result = await timeSteps(step, Number(stepsArg), Number(warmupArg));
-console.log(JSON.stringify({ backend: info.name, simd: info.simd, native: native ? `${native.gemm}${native.blasCore ? `/${native.blasCore}` : ''}` : undefined, params, ...result }));
+console.log(JSON.stringify({ backend: info.name, simd: info.simd, gemm_threads: info.gemm?.active ? info.gemm.threads : 0, native: native ? `${native.gemm}${native.blasCore ? `/${native.blasCore}` : ''}` : undefined, params, ...result }));

@@ -1,7 +1,9 @@
 // `pnpm bench`: vlalign's training steps on tfjs beside the same models in PyTorch (+OpenBLAS when
 // bench/setup-openblas.sh could unpack it), and data-pipeline throughput.
 //
-//   1. the tiny CLIP step on every available backend, wall clock;
+//   1. the tiny CLIP step on every available backend and the captioning-VLM step, wall clock: PyTorch
+//      with 2 threads against wasm + fused ops with the threaded SIMD GEMM (2 threads; also 1), plain
+//      wasm and wasm + @vlalign/native;
 //   2. the tiny CLIP step and the tiny-VLM captioning step, process CPU time, one thread each, as
 //      plain wasm (VLALIGN_FUSED=0), wasm + fused ops, wasm + fused ops + @vlalign/native, and
 //      PyTorch + OpenBLAS: ratios to PyTorch, kernel calls per step, peak memory;
@@ -39,7 +41,7 @@ async function nativeInfo() {
   }
 }
 
-const results = { date: new Date().toISOString(), steps, warmup, clip: {}, cpuClock: {}, data: undefined };
+const results = { date: new Date().toISOString(), steps, warmup, clip: {}, caption: {}, cpuClock: {}, data: undefined };
 const { openblasCoreHint } = await nativeInfo();
 
 // PyTorch peer: torch threads 2 x OpenBLAS threads 1 was the fastest setting on 2 cores (backend-feasibility.md §4).
@@ -68,13 +70,23 @@ for (const b of backends) {
   const [s, w] = b === 'cpu' ? [Math.min(steps, 3), 1] : [steps, warmup];
   results.clip[b] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)]);
   if (b === 'wasm') {
+    // wasm = fused ops + the threaded SIMD GEMM (2 threads on 2 cores, as PyTorch gets 2 threads)
+    results.clip['wasm-fused-1-gemm-thread'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { VLALIGN_GEMM_THREADS: '1' });
     results.clip['wasm-unfused'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { VLALIGN_FUSED: '0' });
     results.clip['wasm-native'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { BENCH_NATIVE: '1' });
   }
 }
+// The captioning-VLM step, wall clock, the same configurations against PyTorch with 2 threads.
+results.caption = {
+  pytorch: { ...runJson('/usr/bin/python3', [join(here, 'caption_step_torch.py'), '--steps', String(steps), '--warmup', String(warmup), '--threads', '2'], torchEnv), blas: blasLabel },
+  wasm: runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)]),
+  'wasm-fused-1-gemm-thread': runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)], { VLALIGN_GEMM_THREADS: '1' }),
+  'wasm-unfused': runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)], { VLALIGN_FUSED: '0' }),
+  'wasm-native': runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)], { BENCH_NATIVE: '1' }),
+};
 
-// The comparison that matters, on each process's CPU clock (user + system time, one thread each):
-// on a shared machine wall time measures the scheduler, CPU time measures the work.
+// The comparison that matters on a busy machine, on each process's CPU clock (user + system time, one
+// thread each, so the GEMM runs on 1 thread here): wall time measures the scheduler, CPU time the work.
 const clock = ['--import', join(here, 'cpu-clock.mjs')];
 const stepArgs = ['wasm', String(steps), String(warmup)];
 // BENCH_ROUNDS > 1 runs every configuration that many times, interleaved, and keeps the median of
@@ -87,9 +99,9 @@ const medianOf = (xs) => {
 for (const [task, script] of [['clip', 'clip-step.mjs'], ['caption', 'caption-step.mjs']]) {
   const configs = {
     pytorch: () => ({ ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--task', task, '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: blasLabel }),
-    'wasm plain': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '0' }),
-    'wasm fused': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1' }),
-    'wasm fused + native': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', BENCH_NATIVE: '1' }),
+    'wasm plain': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '0', VLALIGN_GEMM_THREADS: '1' }),
+    'wasm fused': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', VLALIGN_GEMM_THREADS: '1' }),
+    'wasm fused + native': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', BENCH_NATIVE: '1', VLALIGN_GEMM_THREADS: '1' }),
   };
   const runs = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(configs)) runs[name].push(run());
@@ -115,7 +127,7 @@ function printTable(title, runs) {
   const rows = [['run', 'median ms/step', 'min-max ms', 'x PyTorch', 'kernels/step', 'params']];
   for (const [name, r] of Object.entries(runs)) {
     if (r.error) rows.push([name, `failed: ${r.error.slice(0, 80)}`, '', '', '', '']);
-    else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas}, ${r.threads} thr)` : `tfjs ${name}${r.simd ? ' simd' : ''}${r.native ? ` (${r.native})` : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
+    else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas}, ${r.threads} thr)` : `tfjs ${name}${r.simd ? ' simd' : ''}${r.native ? ` (${r.native})` : r.gemm_threads ? `, gemm ${r.gemm_threads} thr` : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
   }
   printRows(title, rows);
 }
@@ -138,6 +150,7 @@ function paramCheck(a, b) {
 console.log(`steps: median of ${steps} after ${warmup} warm-up (BENCH_STEPS / BENCH_WARMUP); CPU-clock rows: median of ${rounds} interleaved run${rounds > 1 ? 's' : ''} (BENCH_ROUNDS)`);
 printTable('Tiny CLIP training step, wall clock (ViT 32x32/8, width 128, 2 layers, 4 heads, MLP 512; text 16 x 512 vocab; batch 32; AdamW)', results.clip);
 console.log(`\n${paramCheck(results.clip.pytorch?.params, results.clip.wasm?.params)}`);
+printTable('Tiny-VLM captioning step, wall clock (batch 16 x 32 tokens; PyTorch 2 threads, wasm GEMM 2 threads)', results.caption);
 printClockTable('Tiny CLIP step, process CPU time, one thread each (robust to a busy machine)', results.cpuClock.clip);
 printClockTable('Tiny-VLM captioning step (ViT 64x64/8 + projector + causal LM, width 64, 2+2 layers, vocab 512; batch 16 x 32 tokens; AdamW), process CPU time, one thread each', results.cpuClock.caption);
 console.log(`\n${paramCheck(results.cpuClock.caption.pytorch?.params, results.cpuClock.caption['wasm fused']?.params)}`);

@@ -39,6 +39,10 @@ export function formatDoctor(r: DoctorReport): string {
       ? `backend     ${r.backend.name} (tfjs-core ${r.backend.version}), threads ${r.backend.threads || 'auto'}, SIMD ${r.backend.simd ? 'yes' : 'no'}`
       : `backend     FAILED: ${r.backendError}`,
   ];
+  if (r.backend?.gemm) {
+    const g = r.backend.gemm;
+    lines.push(g.active ? `wasm gemm   vlalign SIMD GEMM, ${g.threads} thread${g.threads === 1 ? '' : 's'} (VLALIGN_GEMM_THREADS)` : `wasm gemm   tfjs's own kernel: ${g.reason}`);
+  }
   if (r.nativeKernels) lines.push(formatNativeKernels(r.nativeKernels));
   for (const p of r.native) lines.push(`${p.pkg.padEnd(26)} ${p.loadable ? 'loadable' : `not usable: ${p.reason}`}`);
   if (r.backend?.skipped.length) {

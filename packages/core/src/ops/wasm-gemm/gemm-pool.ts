@@ -4,15 +4,31 @@ import { POOL_WASM_BASE64 } from './wasm-kernel-bytes.js';
 const MR = 4;
 /** Micro-tile columns of gemm.c (the packed B panel width). */
 const NR = 8;
-/** First byte we hand out: the linker reserves the first 64 KiB for a stack the kernel never uses. */
-const BASE = 1 << 17;
+/** Per-thread MR x NR output tiles live here, above the linker's 64 KiB stack the kernel never uses. */
+const TILES = 1 << 17;
+const TILE_BYTES = 256;
+/** First byte of the operands (room for 64 threads' tiles below it). */
+const BASE = TILES + 64 * TILE_BYTES;
 const PAGE = 65536;
-/** Int32 slots per thread in the control block (18 gemm arguments, padded). */
-const SLOT = 20;
+// Control block (Int32): [seq, next chunk, chunks done, chunk count, 14 shared gemm arguments, then
+// (b0, b1, i0, i1) per chunk]. Threads take chunks with Atomics.add on `next`, so a thread that wakes
+// late simply takes fewer: a wake-up delay never stalls the product.
+const SEQ = 0;
+const NEXT = 1;
+const DONE = 2;
+const COUNT = 3;
+const ARGS = 4;
+const CHUNKS = ARGS + 14;
+const MAX_CHUNKS = 64;
+/** Rows per chunk of a single product (gemm.c's MC: one cached block of A). */
+const CHUNK_ROWS = 64;
 /** Below this many flops a product runs on the calling thread only (a wake-up costs ~10-50 us). */
 const DEFAULT_MIN_PARALLEL_FLOPS = 4e5;
-/** Loads of the control word a waiting thread spins through before it sleeps in Atomics.wait. */
-const SPINS = 20000;
+/**
+ * Loads of the control word an idle worker spins through before it sleeps in Atomics.wait (~1 ms):
+ * training issues a product every few hundred microseconds, and a futex wake-up costs about that.
+ */
+const SPINS = 400000;
 
 /**
  * One strided, batched product for {@link GemmPool.run}: for every batch `t < batch`,
@@ -50,24 +66,25 @@ interface WorkerLike {
 // runs its slot of each job; `seq` (ctl[0]) announces a job, `done` (ctl[1]) counts finished slots.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, index, spins, slot } = workerData;
+const { module, memory, control, tile, spins } = workerData;
 const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
 const ctl = new Int32Array(control);
-let seq = Atomics.load(ctl, 0);
+let seq = Atomics.load(ctl, ${SEQ});
 parentPort.postMessage('ready');
 for (;;) {
-  let s = Atomics.load(ctl, 0);
-  for (let i = 0; s === seq && i < spins; i++) s = Atomics.load(ctl, 0);
-  while (s === seq) { Atomics.wait(ctl, 0, seq); s = Atomics.load(ctl, 0); }
+  let s = Atomics.load(ctl, ${SEQ});
+  for (let i = 0; s === seq && i < spins; i++) s = Atomics.load(ctl, ${SEQ});
+  while (s === seq) { Atomics.wait(ctl, ${SEQ}, seq); s = Atomics.load(ctl, ${SEQ}); }
   seq = s;
   if (s < 0) break;
-  const o = 2 + index * slot;
-  if (ctl[o + 18] === 1) {
-    gemm(ctl[o], ctl[o + 1], ctl[o + 2], ctl[o + 3], ctl[o + 4], ctl[o + 5], ctl[o + 6], ctl[o + 7], ctl[o + 8], ctl[o + 9],
-      ctl[o + 10], ctl[o + 11], ctl[o + 12], ctl[o + 13], ctl[o + 14], ctl[o + 15], ctl[o + 16], ctl[o + 17]);
+  const count = ctl[${COUNT}];
+  const a = ${ARGS};
+  for (let c = Atomics.add(ctl, ${NEXT}, 1); c < count; c = Atomics.add(ctl, ${NEXT}, 1)) {
+    const o = ${CHUNKS} + 4 * c;
+    gemm(ctl[o], ctl[o + 1], ctl[o + 2], ctl[o + 3], ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5],
+      ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11]);
+    Atomics.add(ctl, ${DONE}, 1);
   }
-  Atomics.add(ctl, 1, 1);
-  Atomics.notify(ctl, 1);
 }
 `;
 
@@ -94,6 +111,7 @@ export class GemmPool {
   private constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly gemm: GemmExport,
+    private readonly pack: GemmExport,
     private readonly control: Int32Array,
     private readonly workers: WorkerLike[],
     /** Threads a large product is split over (the caller's included). */
@@ -112,12 +130,12 @@ export class GemmPool {
     const module = await WebAssembly.compile(decodeBase64(POOL_WASM_BASE64));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const control = new Int32Array(new SharedArrayBuffer(4 * (2 + SLOT * threads)));
+    const control = new Int32Array(new SharedArrayBuffer(4 * (CHUNKS + 4 * MAX_CHUNKS)));
     const workers: WorkerLike[] = [];
     if (threads > 1) {
       const { Worker } = await import('node:worker_threads');
       for (let index = 1; index < threads; index++) {
-        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: control.buffer, index, spins: SPINS, slot: SLOT } });
+        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: control.buffer, tile: TILES + index * TILE_BYTES, spins: SPINS } });
         workers.push(w);
         // A job posted before a thread reads its first sequence number would be missed: wait.
         await new Promise<void>((resolve, reject) => {
@@ -128,7 +146,7 @@ export class GemmPool {
         w.unref();
       }
     }
-    return new GemmPool(memory, instance.exports.gemm as GemmExport, control, workers, threads, options.minParallelFlops ?? DEFAULT_MIN_PARALLEL_FLOPS);
+    return new GemmPool(memory, instance.exports.gemm as GemmExport, instance.exports.pack as GemmExport, control, workers, threads, options.minParallelFlops ?? DEFAULT_MIN_PARALLEL_FLOPS);
   }
 
   private reserve(bytes: number): void {
@@ -144,52 +162,53 @@ export class GemmPool {
     const outLen = batch * m * n;
     if (op.out.length < outLen) throw new Error(`GemmPool: out holds ${op.out.length} values, the product has ${outLen}`);
     if (outLen === 0) return;
-    const flops = 2 * batch * m * n * k;
-    const split = flops < this.minParallelFlops ? 1 : Math.min(this.threads, batch > 1 ? batch : Math.ceil(m / MR));
+    const panelsBytes = k * Math.ceil(n / NR) * NR * 4;
     const aPtr = BASE;
     const bPtr = aPtr + align(op.a.length * 4);
     const biasPtr = op.bias ? bPtr + align(op.b.length * 4) : 0;
     const cPtr = bPtr + align(op.b.length * 4) + (op.bias ? align(op.bias.length * 4) : 0);
-    const scratchBytes = align((k * Math.ceil(n / NR) + MR) * NR * 4);
-    const scratchPtr = cPtr + align(outLen * 4);
-    this.reserve(scratchPtr + split * scratchBytes);
+    const packedPtr = cPtr + align(outLen * 4);
+    this.reserve(packedPtr + align(panelsBytes * (op.sb === 0 ? 1 : batch)));
     const v = this.view;
     v.set(op.a, aPtr >> 2);
     v.set(op.b, bPtr >> 2);
     if (op.bias) v.set(op.bias, biasPtr >> 2);
-    const sc = m * n;
-    const args = (b0: number, b1: number, i0: number, i1: number, s: number): number[] => [
-      b0, b1, i0, i1, n, k, aPtr, op.sa, op.ar, op.ak, bPtr, op.sb, op.bk, op.bj, cPtr, sc, biasPtr, scratchPtr + s * scratchBytes,
-    ];
-    const jobs: number[][] = [];
-    if (split === 1) jobs.push(args(0, batch, 0, m, 0));
+    this.pack(0, batch, n, k, bPtr, op.sb, op.bk, op.bj, packedPtr);
+    const shared = [n, k, aPtr, op.sa, op.ar, op.ak, packedPtr, op.sb, cPtr, m * n, biasPtr];
+    const flops = 2 * batch * m * n * k;
+    const chunks: number[] = [];
+    if (this.threads === 1 || flops < this.minParallelFlops) chunks.push(0, batch, 0, m);
     else if (batch > 1) {
-      for (let s = 0; s < split; s++) jobs.push(args(Math.floor((s * batch) / split), Math.floor(((s + 1) * batch) / split), 0, m, s));
+      const count = Math.min(MAX_CHUNKS, batch);
+      for (let c = 0; c < count; c++) chunks.push(Math.floor((c * batch) / count), Math.floor(((c + 1) * batch) / count), 0, m);
     } else {
-      const rows = Math.ceil(m / MR / split) * MR;
-      for (let s = 0; s < split; s++) jobs.push(args(0, 1, Math.min(m, s * rows), Math.min(m, (s + 1) * rows), s));
+      const rows = Math.max(MR, Math.ceil(m / MAX_CHUNKS / MR) * MR, Math.min(CHUNK_ROWS, Math.ceil(m / this.threads / MR) * MR));
+      for (let i = 0; i < m; i += rows) chunks.push(0, 1, i, Math.min(m, i + rows));
     }
-    if (jobs.length > 1) {
-      const ctl = this.control;
-      for (let w = 1; w < this.threads; w++) {
-        const o = 2 + w * SLOT;
-        const job = jobs[w];
-        if (job) ctl.set(job, o);
-        ctl[o + 18] = job ? 1 : 0;
-      }
-      Atomics.store(ctl, 1, 0);
-      Atomics.add(ctl, 0, 1);
-      Atomics.notify(ctl, 0);
-      this.gemm(...jobs[0]);
-      const want = this.threads - 1;
-      let done = Atomics.load(ctl, 1);
-      for (let i = 0; done < want && i < SPINS; i++) done = Atomics.load(ctl, 1);
-      while (done < want) {
-        Atomics.wait(ctl, 1, done);
-        done = Atomics.load(ctl, 1);
-      }
+    const count = chunks.length / 4;
+    if (count === 1) {
+      this.gemm(chunks[0], chunks[1], chunks[2], chunks[3], ...shared, TILES);
     } else {
-      this.gemm(...jobs[0]);
+      const ctl = this.control;
+      ctl.set(shared, ARGS);
+      ctl.set(chunks, CHUNKS);
+      ctl[COUNT] = count;
+      Atomics.store(ctl, DONE, 0);
+      Atomics.store(ctl, NEXT, 0);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+      for (let c = Atomics.add(ctl, NEXT, 1); c < count; c = Atomics.add(ctl, NEXT, 1)) {
+        const o = 4 * c;
+        this.gemm(chunks[o], chunks[o + 1], chunks[o + 2], chunks[o + 3], ...shared, TILES);
+        Atomics.add(ctl, DONE, 1);
+      }
+      // The calling thread has nothing else to do: spin, then sleep only if a worker is very late.
+      let done = Atomics.load(ctl, DONE);
+      for (let i = 0; done < count && i < SPINS * 8; i++) done = Atomics.load(ctl, DONE);
+      while (done < count) {
+        Atomics.wait(ctl, DONE, done, 1);
+        done = Atomics.load(ctl, DONE);
+      }
     }
     op.out.set(this.view.subarray(cPtr >> 2, (cPtr >> 2) + outLen));
   }
@@ -198,8 +217,8 @@ export class GemmPool {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    Atomics.store(this.control, 0, -1);
-    Atomics.notify(this.control, 0);
+    Atomics.store(this.control, SEQ, -1);
+    Atomics.notify(this.control, SEQ);
     for (const w of this.workers) void w.terminate();
   }
 }

@@ -82,35 +82,38 @@ static void micro(int K, const float *a, int ak, int ar, int mr, const float *re
     for (int jj = 0; jj < nr; jj++) c[r * ldc + jj] = t[r * NR + jj];
 }
 
+// Packs op(B) of batches [b0, b1) (element (k, j) at b[bt * sb + k * bk + j * bj]) as panels of NR
+// columns, batch bt at packed + bt * K * ceil(N / NR) * NR. With sb = 0 only batch 0 is packed.
+__attribute__((export_name("pack"))) void pack(int b0, int b1, int N, int K, const float *b, int sb, int bk, int bj, float *packed) {
+  const int panels = (N + NR - 1) / NR;
+  if (sb == 0) b1 = b0 + 1;
+  for (int bt = b0; bt < b1; bt++)
+    for (int p = 0; p < panels; p++) {
+      const int j0 = p * NR;
+      pack_b(packed + (bt * panels + p) * K * NR, b + bt * sb, K, j0, N - j0 < NR ? N - j0 : NR, bk, bj);
+    }
+}
+
 // For batches [b0, b1) and output rows [i0, i1) of each:
-//   C_b = op(A_b) op(B_b) (+ bias), op(A) element (i, k) at a[i * ar + k * ak], op(B) element (k, j)
-//   at b[k * bk + j * bj], C row-major with row stride N. sa / sb / sc: elements between batch
-//   matrices (0 broadcasts one matrix). scratch: (K * ceil(N / NR) + MR) * NR floats owned by the
-//   calling thread.
-// All of op(B) is packed once per batch; rows then go in blocks of MC so a block of A stays in
-// cache while every packed panel passes over it (panel-outer order re-streamed all of A per panel).
+//   C_b = op(A_b) Bpacked_b (+ bias), op(A) element (i, k) at a[i * ar + k * ak], C row-major with
+//   row stride N. sa / sc: elements between batch matrices (sa = 0 broadcasts one A); packed_b is
+//   batch 0's panels when sb == 0. tile: MR * NR floats owned by the calling thread.
+// Rows go in blocks of MC so a block of A stays in cache while every packed panel passes over it.
 #define MC 64
 __attribute__((export_name("gemm"))) void gemm(int b0, int b1, int i0, int i1, int N, int K, const float *a, int sa, int ar,
-                                               int ak, const float *b, int sb, int bk, int bj, float *c, int sc,
-                                               const float *bias, float *scratch) {
+                                               int ak, const float *packed, int sb, float *c, int sc, const float *bias,
+                                               float *tile) {
   const int panels = (N + NR - 1) / NR;
-  float *tile = scratch + K * NR * panels;
   for (int bt = b0; bt < b1; bt++) {
     const float *A = a + bt * sa;
-    const float *B = b + bt * sb;
+    const float *P = packed + (sb == 0 ? 0 : bt * panels * K * NR);
     float *C = c + bt * sc;
-    if (bt == b0 || sb != 0) {
-      for (int p = 0; p < panels; p++) {
-        const int j0 = p * NR;
-        pack_b(scratch + p * K * NR, B, K, j0, N - j0 < NR ? N - j0 : NR, bk, bj);
-      }
-    }
     for (int ib = i0; ib < i1; ib += MC) {
       const int ie = ib + MC < i1 ? ib + MC : i1;
       for (int p = 0; p < panels; p++) {
         const int j0 = p * NR;
         const int nr = N - j0 < NR ? N - j0 : NR;
-        const float *bp = scratch + p * K * NR;
+        const float *bp = P + p * K * NR;
         for (int i = ib; i < ie; i += MR) {
           const int mr = ie - i < MR ? ie - i : MR;
           micro(K, A + i * ar, ak, ar, mr, bp, C + i * N + j0, N, nr, bias, j0, tile);
