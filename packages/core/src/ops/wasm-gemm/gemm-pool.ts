@@ -11,7 +11,7 @@ const TILE_BYTES = 256;
 const BASE = TILES + 64 * TILE_BYTES;
 const PAGE = 65536;
 // Control block (Int32): [seq, next chunk, chunks done, chunk count, 14 shared gemm arguments, then
-// (b0, b1, i0, i1) per chunk]. Threads take chunks with Atomics.add on `next`, so a thread that wakes
+// (b0, b1, i0, i1, p0, p1) per chunk: batches, rows, column panels]. Threads take chunks with Atomics.add on `next`, so a thread that wakes
 // late simply takes fewer: a wake-up delay never stalls the product.
 const SEQ = 0;
 const NEXT = 1;
@@ -20,6 +20,7 @@ const COUNT = 3;
 const ARGS = 4;
 const CHUNKS = ARGS + 14;
 const MAX_CHUNKS = 64;
+const CHUNK_INTS = 6;
 /** Rows per chunk of a single product (gemm.c's MC: one cached block of A). */
 const CHUNK_ROWS = 64;
 /** Below this many flops a product runs on the calling thread only (a wake-up costs ~10-50 us). */
@@ -80,8 +81,8 @@ for (;;) {
   const count = ctl[${COUNT}];
   const a = ${ARGS};
   for (let c = Atomics.add(ctl, ${NEXT}, 1); c < count; c = Atomics.add(ctl, ${NEXT}, 1)) {
-    const o = ${CHUNKS} + 4 * c;
-    gemm(ctl[o], ctl[o + 1], ctl[o + 2], ctl[o + 3], ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5],
+    const o = ${CHUNKS} + ${CHUNK_INTS} * c;
+    gemm(ctl[o], ctl[o + 1], ctl[o + 2], ctl[o + 3], ctl[o + 4], ctl[o + 5], ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5],
       ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11]);
     Atomics.add(ctl, ${DONE}, 1);
   }
@@ -130,7 +131,7 @@ export class GemmPool {
     const module = await WebAssembly.compile(decodeBase64(POOL_WASM_BASE64));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const control = new Int32Array(new SharedArrayBuffer(4 * (CHUNKS + 4 * MAX_CHUNKS)));
+    const control = new Int32Array(new SharedArrayBuffer(4 * (CHUNKS + CHUNK_INTS * MAX_CHUNKS)));
     const workers: WorkerLike[] = [];
     if (threads > 1) {
       const { Worker } = await import('node:worker_threads');
@@ -176,18 +177,23 @@ export class GemmPool {
     this.pack(0, batch, n, k, bPtr, op.sb, op.bk, op.bj, packedPtr);
     const shared = [n, k, aPtr, op.sa, op.ar, op.ak, packedPtr, op.sb, cPtr, m * n, biasPtr];
     const flops = 2 * batch * m * n * k;
+    const panels = Math.ceil(n / NR);
     const chunks: number[] = [];
-    if (this.threads === 1 || flops < this.minParallelFlops) chunks.push(0, batch, 0, m);
+    if (this.threads === 1 || flops < this.minParallelFlops) chunks.push(0, batch, 0, m, 0, panels);
     else if (batch > 1) {
       const count = Math.min(MAX_CHUNKS, batch);
-      for (let c = 0; c < count; c++) chunks.push(Math.floor((c * batch) / count), Math.floor(((c + 1) * batch) / count), 0, m);
-    } else {
+      for (let c = 0; c < count; c++) chunks.push(Math.floor((c * batch) / count), Math.floor(((c + 1) * batch) / count), 0, m, 0, panels);
+    } else if (m >= this.threads * CHUNK_ROWS || panels < 2 * this.threads) {
       const rows = Math.max(MR, Math.ceil(m / MAX_CHUNKS / MR) * MR, Math.min(CHUNK_ROWS, Math.ceil(m / this.threads / MR) * MR));
-      for (let i = 0; i < m; i += rows) chunks.push(0, 1, i, Math.min(m, i + rows));
+      for (let i = 0; i < m; i += rows) chunks.push(0, 1, i, Math.min(m, i + rows), 0, panels);
+    } else {
+      // Few rows (a weight gradient dW = x^T dy with a narrow input): split the columns instead.
+      const step = Math.max(1, Math.ceil(panels / Math.min(MAX_CHUNKS, 4 * this.threads)));
+      for (let p = 0; p < panels; p += step) chunks.push(0, 1, 0, m, p, Math.min(panels, p + step));
     }
-    const count = chunks.length / 4;
+    const count = chunks.length / CHUNK_INTS;
     if (count === 1) {
-      this.gemm(chunks[0], chunks[1], chunks[2], chunks[3], ...shared, TILES);
+      this.gemm(chunks[0], chunks[1], chunks[2], chunks[3], chunks[4], chunks[5], ...shared, TILES);
     } else {
       const ctl = this.control;
       ctl.set(shared, ARGS);
@@ -198,8 +204,8 @@ export class GemmPool {
       Atomics.add(ctl, SEQ, 1);
       Atomics.notify(ctl, SEQ);
       for (let c = Atomics.add(ctl, NEXT, 1); c < count; c = Atomics.add(ctl, NEXT, 1)) {
-        const o = 4 * c;
-        this.gemm(chunks[o], chunks[o + 1], chunks[o + 2], chunks[o + 3], ...shared, TILES);
+        const o = CHUNK_INTS * c;
+        this.gemm(chunks[o], chunks[o + 1], chunks[o + 2], chunks[o + 3], chunks[o + 4], chunks[o + 5], ...shared, TILES);
         Atomics.add(ctl, DONE, 1);
       }
       // The calling thread has nothing else to do: spin, then sleep only if a worker is very late.

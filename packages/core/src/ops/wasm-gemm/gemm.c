@@ -94,13 +94,13 @@ __attribute__((export_name("pack"))) void pack(int b0, int b1, int N, int K, con
     }
 }
 
-// For batches [b0, b1) and output rows [i0, i1) of each:
+// For batches [b0, b1), output rows [i0, i1) and column panels [p0, p1) (NR columns each) of each:
 //   C_b = op(A_b) Bpacked_b (+ bias), op(A) element (i, k) at a[i * ar + k * ak], C row-major with
 //   row stride N. sa / sc: elements between batch matrices (sa = 0 broadcasts one A); packed_b is
 //   batch 0's panels when sb == 0. tile: MR * NR floats owned by the calling thread.
 // Rows go in blocks of MC so a block of A stays in cache while every packed panel passes over it.
 #define MC 64
-__attribute__((export_name("gemm"))) void gemm(int b0, int b1, int i0, int i1, int N, int K, const float *a, int sa, int ar,
+__attribute__((export_name("gemm"))) void gemm(int b0, int b1, int i0, int i1, int p0, int p1, int N, int K, const float *a, int sa, int ar,
                                                int ak, const float *packed, int sb, float *c, int sc, const float *bias,
                                                float *tile) {
   const int panels = (N + NR - 1) / NR;
@@ -110,7 +110,7 @@ __attribute__((export_name("gemm"))) void gemm(int b0, int b1, int i0, int i1, i
     float *C = c + bt * sc;
     for (int ib = i0; ib < i1; ib += MC) {
       const int ie = ib + MC < i1 ? ib + MC : i1;
-      for (int p = 0; p < panels; p++) {
+      for (int p = p0; p < p1 && p < panels; p++) {
         const int j0 = p * NR;
         const int nr = N - j0 < NR ? N - j0 : NR;
         const float *bp = P + p * K * NR;
