@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadTensorflowPackage, probeTensorflowPackage, type NativeProbe } from './probe-tensorflow.js';
-import { startThreadedGemm, type ThreadedGemmInfo } from '../ops/wasm-gemm/threaded-gemm.js';
+import { gemmThreadsFromEnv, startThreadedGemm, type ThreadedGemmInfo } from '../ops/wasm-gemm/threaded-gemm.js';
 import { patchWasmBatchMatMulTranspose, patchWasmLeadingAxisSum, patchWasmOneHotDtype, patchWasmZeroCopyIdentity, registerFastUnsortedSegmentSum } from './wasm-fixes.js';
 
 /** Names accepted by {@link initBackend} and the `VLALIGN_BACKEND` environment variable. */
@@ -93,6 +93,8 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   const envChoice = process.env.VLALIGN_BACKEND;
   const forced = prefer !== undefined ? parseBackendName(prefer, 'initBackend(prefer)') : envChoice ? parseBackendName(envChoice, 'VLALIGN_BACKEND') : undefined;
   if (current && (!forced || forced === current.name)) return current;
+  // A bad VLALIGN_GEMM_THREADS must fail here, not quietly push the choice from wasm to cpu.
+  gemmThreadsFromEnv(process.env.VLALIGN_GEMM_THREADS, 1);
   await registerGradients();
   const native = probeNative();
   const order: BackendName[] = forced ? [forced] : ['tensorflow', 'wasm', 'cpu'];
