@@ -103,7 +103,9 @@ describe('rl() plugin on a tiny VisionLanguageModel', () => {
       plugins: [rl({ algorithm, baseline: 'mean-of-others', beta: 0, numGenerations: 6, maxNewTokens: 6, rewards: [lowTokens] })],
       data: world(16, 'train'),
       batchSize: 4,
-      steps: 12,
+      // 20 steps, not 12: sampled rewards are noisy, and at 12 the rise (about +0.15) sat at the
+      // threshold, so any change in float rounding (e.g. another GEMM) could flip the verdict.
+      steps: 20,
       optimizer: { lr: 2e-2 },
       logEvery: 1,
       logger: capture(),
@@ -116,7 +118,7 @@ describe('rl() plugin on a tiny VisionLanguageModel', () => {
     trainer.dispose();
     model.dispose();
     const first = (rewards[0] + rewards[1] + rewards[2]) / 3;
-    const last = (rewards[9] + rewards[10] + rewards[11]) / 3;
+    const last = (rewards[17] + rewards[18] + rewards[19]) / 3;
     expect(last, `rewards ${rewards.map((r) => r.toFixed(2)).join(' ')}`).toBeGreaterThan(first + 0.15);
   });
 
