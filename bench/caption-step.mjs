@@ -3,7 +3,7 @@
 // (masked mean next-token cross-entropy, as the `captioning` plugin computes it) and AdamW.
 // node bench/caption-step.mjs <backend> <steps> <warmup>; BENCH_NATIVE=1 / VLALIGN_FUSED=0 as in clip-step.mjs.
 // Batch 16 images with 32-token captions (BOS..EOS, lengths 20-32, padded), fixed across steps.
-import { AdamW, IGNORE_INDEX, createModel, initBackend, maskedMeanCrossEntropy, tf } from '@vlalign/core';
+import { AdamW, fusedOpsEnabled, IGNORE_INDEX, createModel, initBackend, maskedMeanCrossEntropy, tf } from '@vlalign/core';
 import { maybeEnableNative, timeSteps } from './step-timer.mjs';
 
 const [backendName = 'wasm', stepsArg = '20', warmupArg = '5'] = process.argv.slice(2);
@@ -43,4 +43,4 @@ function step() {
 }
 
 const result = await timeSteps(step, Number(stepsArg), Number(warmupArg));
-console.log(JSON.stringify({ backend: info.name, simd: info.simd, gemm_threads: info.gemm?.active ? info.gemm.threads : 0, native: native ? `${native.gemm}${native.blasCore ? `/${native.blasCore}` : ''}` : undefined, params, ...result }));
+console.log(JSON.stringify({ backend: info.name, simd: info.simd, gemm_threads: info.gemm?.active && fusedOpsEnabled() ? info.gemm.threads : 0, native: native ? `${native.gemm}${native.blasCore ? `/${native.blasCore}` : ''}` : undefined, params, ...result }));

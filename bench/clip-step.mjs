@@ -2,7 +2,7 @@
 // Run by bench/run.mjs in a child process per backend: node bench/clip-step.mjs <backend> <steps> <warmup>
 // BENCH_NATIVE=1 turns on @vlalign/native; VLALIGN_FUSED=0 runs the plain (unfused) ops.
 // Prints one JSON line: { backend, median_ms, min_ms, max_ms, params, kernels_per_step, num_tensors, wasm_heap_mb, max_rss_mb, ... }.
-import { AdamW, createModel, initBackend, tf } from '@vlalign/core';
+import { AdamW, fusedOpsEnabled, createModel, initBackend, tf } from '@vlalign/core';
 import { clipLoss } from '@vlalign/clip';
 import { maybeEnableNative, timeSteps } from './step-timer.mjs';
 
@@ -33,4 +33,4 @@ function step() {
 }
 
 const result = await timeSteps(step, Number(stepsArg), Number(warmupArg));
-console.log(JSON.stringify({ backend: info.name, simd: info.simd, gemm_threads: info.gemm?.active ? info.gemm.threads : 0, native: native ? `${native.gemm}${native.blasCore ? `/${native.blasCore}` : ''}` : undefined, params, ...result }));
+console.log(JSON.stringify({ backend: info.name, simd: info.simd, gemm_threads: info.gemm?.active && fusedOpsEnabled() ? info.gemm.threads : 0, native: native ? `${native.gemm}${native.blasCore ? `/${native.blasCore}` : ''}` : undefined, params, ...result }));

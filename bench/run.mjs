@@ -41,7 +41,7 @@ async function nativeInfo() {
   }
 }
 
-const results = { date: new Date().toISOString(), steps, warmup, clip: {}, caption: {}, cpuClock: {}, data: undefined };
+const results = { date: new Date().toISOString(), steps, warmup, rounds: undefined, clip: {}, caption: {}, cpuClock: {}, data: undefined };
 const { openblasCoreHint } = await nativeInfo();
 
 // PyTorch peer: torch threads 2 x OpenBLAS threads 1 was the fastest setting on 2 cores (backend-feasibility.md §4).
@@ -60,52 +60,19 @@ const core = process.env.OPENBLAS_CORETYPE || openblasCoreHint?.();
 if (core) torchEnv.OPENBLAS_CORETYPE = core;
 const blasLabel = `${torchEnv.LD_LIBRARY_PATH ? 'openblas (unpacked)' : 'system'}${core ? `, ${core}` : ''}`;
 
-const torch = runJson('/usr/bin/python3', [join(here, 'clip_step_torch.py'), '--steps', String(steps), '--warmup', String(warmup), '--threads', '2'], torchEnv);
-results.clip.pytorch = { ...torch, blas: blasLabel };
-
-const backends = ['wasm', 'cpu'];
-if (probeTensorflowPackage('@tensorflow/tfjs-node-gpu').loadable || probeTensorflowPackage('@tensorflow/tfjs-node').loadable) backends.unshift('tensorflow');
-for (const b of backends) {
-  // The pure-JS cpu backend is ~20x slower than wasm; a few steps are enough for its median.
-  const [s, w] = b === 'cpu' ? [Math.min(steps, 3), 1] : [steps, warmup];
-  results.clip[b] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)]);
-  if (b === 'wasm') {
-    // wasm = fused ops + the threaded SIMD GEMM (2 threads on 2 cores, as PyTorch gets 2 threads)
-    results.clip['wasm-fused-1-gemm-thread'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { VLALIGN_GEMM_THREADS: '1' });
-    results.clip['wasm-unfused'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { VLALIGN_FUSED: '0' });
-    results.clip['wasm-native'] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)], { BENCH_NATIVE: '1' });
-  }
-}
-// The captioning-VLM step, wall clock, the same configurations against PyTorch with 2 threads.
-results.caption = {
-  pytorch: { ...runJson('/usr/bin/python3', [join(here, 'caption_step_torch.py'), '--steps', String(steps), '--warmup', String(warmup), '--threads', '2'], torchEnv), blas: blasLabel },
-  wasm: runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)]),
-  'wasm-fused-1-gemm-thread': runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)], { VLALIGN_GEMM_THREADS: '1' }),
-  'wasm-unfused': runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)], { VLALIGN_FUSED: '0' }),
-  'wasm-native': runJson(process.execPath, [join(here, 'caption-step.mjs'), 'wasm', String(steps), String(warmup)], { BENCH_NATIVE: '1' }),
-};
-
-// The comparison that matters on a busy machine, on each process's CPU clock (user + system time, one
-// thread each, so the GEMM runs on 1 thread here): wall time measures the scheduler, CPU time the work.
-const clock = ['--import', join(here, 'cpu-clock.mjs')];
-const stepArgs = ['wasm', String(steps), String(warmup)];
 // BENCH_ROUNDS > 1 runs every configuration that many times, interleaved, and keeps the median of
 // the run medians (the machine's load drifts; interleaving spreads it over all rows alike).
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+results.rounds = rounds;
 const medianOf = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-for (const [task, script] of [['clip', 'clip-step.mjs'], ['caption', 'caption-step.mjs']]) {
-  const configs = {
-    pytorch: () => ({ ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--task', task, '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: blasLabel }),
-    'wasm plain': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '0', VLALIGN_GEMM_THREADS: '1' }),
-    'wasm fused': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', VLALIGN_GEMM_THREADS: '1' }),
-    'wasm fused + native': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', BENCH_NATIVE: '1', VLALIGN_GEMM_THREADS: '1' }),
-  };
+/** Runs each configuration `rounds` times, interleaved; per row the median of its run medians. */
+function interleaved(configs) {
   const runs = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(configs)) runs[name].push(run());
-  results.cpuClock[task] = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(runs).map(([name, list]) => {
       const ok = list.filter((x) => !x.error);
       if (!ok.length) return [name, list[0]];
@@ -113,6 +80,42 @@ for (const [task, script] of [['clip', 'clip-step.mjs'], ['caption', 'caption-st
       return [name, { ...ok[0], median_ms: medianOf(meds), run_medians: meds, min_ms: Math.min(...ok.map((x) => x.min_ms)), max_ms: Math.max(...ok.map((x) => x.max_ms)), max_rss_mb: Math.max(...ok.map((x) => x.max_rss_mb)) }];
     }),
   );
+}
+
+// Wall clock, both steps: PyTorch with 2 threads against wasm + fused ops with the threaded SIMD
+// GEMM (2 threads on 2 cores; also 1), plain wasm (VLALIGN_FUSED=0: tfjs's own kernels) and
+// wasm + @vlalign/native.
+for (const [task, script, torchScript] of [['clip', 'clip-step.mjs', 'clip_step_torch.py'], ['caption', 'caption-step.mjs', 'caption_step_torch.py']]) {
+  const node = (env) => () => runJson(process.execPath, [join(here, script), 'wasm', String(steps), String(warmup)], env);
+  results[task] = interleaved({
+    pytorch: () => ({ ...runJson('/usr/bin/python3', [join(here, torchScript), '--steps', String(steps), '--warmup', String(warmup), '--threads', '2'], torchEnv), blas: blasLabel }),
+    'wasm fused': node({}),
+    'wasm fused, 1 GEMM thread': node({ VLALIGN_GEMM_THREADS: '1' }),
+    'wasm plain': node({ VLALIGN_FUSED: '0' }),
+    'wasm fused + native': node({ BENCH_NATIVE: '1' }),
+  });
+}
+// Other backends, CLIP step, one run each. The pure-JS cpu backend is ~20x slower than wasm; a few
+// steps are enough for its median.
+const others = ['cpu'];
+if (probeTensorflowPackage('@tensorflow/tfjs-node-gpu').loadable || probeTensorflowPackage('@tensorflow/tfjs-node').loadable) others.unshift('tensorflow');
+for (const b of others) {
+  const [s, w] = b === 'cpu' ? [Math.min(steps, 3), 1] : [steps, warmup];
+  results.clip[b] = runJson(process.execPath, [join(here, 'clip-step.mjs'), b, String(s), String(w)]);
+}
+
+// The comparison that matters on a busy machine, on each process's CPU clock (user + system time, one
+// thread each, so the GEMM runs on 1 thread here): wall time measures the scheduler, CPU time the work.
+const clock = ['--import', join(here, 'cpu-clock.mjs')];
+const stepArgs = ['wasm', String(steps), String(warmup)];
+for (const [task, script] of [['clip', 'clip-step.mjs'], ['caption', 'caption-step.mjs']]) {
+  const configs = {
+    pytorch: () => ({ ...runJson('/usr/bin/python3', [join(here, 'cpu_clock_torch.py'), '--task', task, '--steps', String(steps), '--warmup', String(warmup), '--threads', '1'], torchEnv), blas: blasLabel }),
+    'wasm plain': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '0', VLALIGN_GEMM_THREADS: '1' }),
+    'wasm fused': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', VLALIGN_GEMM_THREADS: '1' }),
+    'wasm fused + native': () => runJson(process.execPath, [...clock, join(here, script), ...stepArgs], { VLALIGN_FUSED: '1', BENCH_NATIVE: '1', VLALIGN_GEMM_THREADS: '1' }),
+  };
+  results.cpuClock[task] = interleaved(configs);
 }
 results.data = runJson(process.execPath, [join(here, 'data-pipeline.mjs'), '512']);
 
@@ -127,7 +130,7 @@ function printTable(title, runs) {
   const rows = [['run', 'median ms/step', 'min-max ms', 'x PyTorch', 'kernels/step', 'params']];
   for (const [name, r] of Object.entries(runs)) {
     if (r.error) rows.push([name, `failed: ${r.error.slice(0, 80)}`, '', '', '', '']);
-    else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas}, ${r.threads} thr)` : `tfjs ${name}${r.simd ? ' simd' : ''}${r.native ? ` (${r.native})` : r.gemm_threads ? `, gemm ${r.gemm_threads} thr` : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
+    else rows.push([name === 'pytorch' ? `pytorch ${r.torch} (${r.blas}, ${r.threads} thr)` : `tfjs ${name}${r.simd ? ' simd' : ''}${r.native ? ` (${r.native})` : r.gemm_threads ? ` (GEMM ${r.gemm_threads} thr)` : ''}`, fmt(r.median_ms), `${fmt(r.min_ms, 0)}-${fmt(r.max_ms, 0)}`, ref ? fmt(r.median_ms / ref, 2) : 'n/a', r.kernels_per_step ?? '-', r.params]);
   }
   printRows(title, rows);
 }
@@ -147,16 +150,16 @@ function paramCheck(a, b) {
   return `parameter count check: PyTorch ${a}, tfjs ${b} -> ${a === b ? 'equal' : 'MISMATCH (the comparison is not like for like)'}`;
 }
 
-console.log(`steps: median of ${steps} after ${warmup} warm-up (BENCH_STEPS / BENCH_WARMUP); CPU-clock rows: median of ${rounds} interleaved run${rounds > 1 ? 's' : ''} (BENCH_ROUNDS)`);
+console.log(`steps: median of ${steps} after ${warmup} warm-up (BENCH_STEPS / BENCH_WARMUP); each row: median of ${rounds} interleaved run${rounds > 1 ? "s" : ""} (BENCH_ROUNDS)`);
 printTable('Tiny CLIP training step, wall clock (ViT 32x32/8, width 128, 2 layers, 4 heads, MLP 512; text 16 x 512 vocab; batch 32; AdamW)', results.clip);
-console.log(`\n${paramCheck(results.clip.pytorch?.params, results.clip.wasm?.params)}`);
+console.log(`\n${paramCheck(results.clip.pytorch?.params, results.clip['wasm fused']?.params)}`);
 printTable('Tiny-VLM captioning step, wall clock (batch 16 x 32 tokens; PyTorch 2 threads, wasm GEMM 2 threads)', results.caption);
 printClockTable('Tiny CLIP step, process CPU time, one thread each (robust to a busy machine)', results.cpuClock.clip);
 printClockTable('Tiny-VLM captioning step (ViT 64x64/8 + projector + causal LM, width 64, 2+2 layers, vocab 512; batch 16 x 32 tokens; AdamW), process CPU time, one thread each', results.cpuClock.caption);
 console.log(`\n${paramCheck(results.cpuClock.caption.pytorch?.params, results.cpuClock.caption['wasm fused']?.params)}`);
 if (results.data?.error) console.log(`\ndata pipeline failed: ${results.data.error}`);
 else {
-  const wasm = results.clip.wasm?.median_ms;
+  const wasm = results.clip['wasm fused']?.median_ms;
   console.log(`\nData pipeline (64x64 PNG from disk -> batch of 32 tensor): ${fmt(results.data.disk_images_per_s, 0)} images/s; generated in memory: ${fmt(results.data.generated_images_per_s, 0)} images/s`);
   if (wasm) console.log(`  a wasm CLIP step consumes ${fmt((32 / wasm) * 1000, 0)} images/s, so the loader is ${results.data.disk_images_per_s > (32 / wasm) * 1000 ? 'not' : 'IS'} the bottleneck`);
 }
