@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * Re-measures POPE for already-trained seva-vs-sft runs on a larger test slice, per seed and arm,
+ * with paired counts (how many probes the two arms answer differently, and which arm is right).
+ *
+ *   node packages/seva/bench/pope-large.mjs --sft /work/sft/captioning-qa-answer \
+ *     --runs <bench out dir>[,<dir>...] --offset 200 --images 1800 --out <file.json>
+ * Each run dir holds seed-N/{dpo,sft}/checkpoints (seva-vs-sft.mjs's layout).
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createModel, createShapesWorld, findLatestCheckpoint, imagesToTensor, initBackend, loadCheckpoint, pope, shapesTokenizer, tf } from '@vlalign/core';
+import { promptIds } from '../dist/index.js';
+import { enableNativeFlag } from './native-flag.mjs';
+
+const { values: a } = parseArgs({ options: { sft: { type: 'string' }, runs: { type: 'string' }, offset: { type: 'string', default: '200' }, images: { type: 'string', default: '1800' }, out: { type: 'string' }, native: { type: 'string', default: 'auto' } } });
+if (!a.sft || !a.runs || !a.out) throw new Error('--sft, --runs and --out are required');
+await initBackend(process.env.VLALIGN_BACKEND);
+await enableNativeFlag(a.native);
+const tokenizer = shapesTokenizer();
+const sftConfig = JSON.parse(readFileSync(join(a.sft, 'config.json'), 'utf8')).config;
+const offset = Number(a.offset);
+const count = Number(a.images);
+const testSpec = { ...(sftConfig.data.eval?.shapesWorld ?? sftConfig.data.train.shapesWorld), split: 'test', size: offset + count };
+const test = createShapesWorld(testSpec);
+
+const probes = [];
+for (let i = offset; i < offset + count; i++) {
+  const s = await test.get(i);
+  for (const q of s.questions) probes.push({ image: s.image, question: q.question, label: q.answer });
+}
+process.stderr.write(`${probes.length} probes on test images ${offset}-${offset + count - 1}\n`);
+
+function load(dir) {
+  const ckpt = loadCheckpoint(findLatestCheckpoint(dir));
+  tf.dispose(Object.values(ckpt.optimizer));
+  const m = createModel('vlm', sftConfig.model.preset ?? 'tiny', { seed: sftConfig.seed ?? 0, vocabSize: tokenizer.vocabSize });
+  m.loadStateDict(Object.fromEntries(Object.entries(ckpt.model).filter(([k]) => !k.startsWith('plugins.'))));
+  m.eval();
+  return m;
+}
+
+/** First generated token per probe, read with POPE's rule (anything but no/not is yes). */
+async function answers(model) {
+  const out = [];
+  for (let s = 0; s < probes.length; s += 64) {
+    const chunk = probes.slice(s, s + 64);
+    const images = imagesToTensor(chunk.map((p) => p.image), model.config.vision.imageSize);
+    try {
+      const { ids } = await model.generate(images, { prompt: chunk.map((p) => promptIds(tokenizer, p.question)), maxNewTokens: 1, temperature: 0, padId: tokenizer.padId });
+      for (const row of ids) out.push(tokenizer.decode([row[0]]));
+    } finally {
+      images.dispose();
+    }
+  }
+  return out;
+}
+
+const labels = probes.map((p) => p.label);
+const isYes = (x) => !/^(no|not)\b/i.test(x.trim());
+const results = { offset, images: count, probes: probes.length, seeds: [] };
+for (const run of a.runs.split(',')) {
+  for (const d of readdirSync(run).filter((x) => /^seed-\d+$/.test(x)).sort()) {
+    const r = { run, seed: Number(d.slice(5)) };
+    const got = {};
+    for (const arm of ['sft', 'dpo']) {
+      const m = load(join(run, d, arm));
+      got[arm] = await answers(m);
+      m.dispose();
+      const p = pope(got[arm], labels);
+      r[arm] = { f1: p.f1, accuracy: p.accuracy, yesRatio: p.yesRatio };
+    }
+    let differ = 0;
+    let dpoRight = 0;
+    for (let i = 0; i < labels.length; i++) {
+      if (isYes(got.sft[i]) === isYes(got.dpo[i])) continue;
+      differ++;
+      if ((isYes(got.dpo[i]) ? 'yes' : 'no') === labels[i]) dpoRight++;
+    }
+    r.paired = { differ, dpoRight, sftRight: differ - dpoRight };
+    results.seeds.push(r);
+    process.stderr.write(`${d}: SFT F1 ${(r.sft.f1 * 100).toFixed(2)} DPO F1 ${(r.dpo.f1 * 100).toFixed(2)}; differ ${differ} (DPO right ${dpoRight})\n`);
+    writeFileSync(a.out, JSON.stringify(results, null, 2));
+  }
+}
