@@ -10,17 +10,22 @@ const TILE_BYTES = 256;
 /** First byte of the operands (room for 64 threads' tiles below it). */
 const BASE = TILES + 64 * TILE_BYTES;
 const PAGE = 65536;
-// Control block (Int32): [seq, next chunk, chunks done, chunk count, 14 shared gemm arguments, then
-// (b0, b1, i0, i1, p0, p1) per chunk: batches, rows, column panels]. Threads take chunks with Atomics.add on `next`, so a thread that wakes
-// late simply takes fewer: a wake-up delay never stalls the product.
+// Control block (Int32): [seq, next, chunks done, chunk count, 11 shared gemm arguments, then
+// (b0, b1, i0, i1, p0, p1) per chunk: batches, rows, column panels]. Threads claim chunks by
+// compare-exchange on `next` = (job tag << 16 | chunk index), so a thread that wakes late simply
+// claims fewer (a wake-up delay never stalls the product), and one still finishing an older job
+// can never claim a chunk of the next (its tag no longer matches).
 const SEQ = 0;
 const NEXT = 1;
 const DONE = 2;
 const COUNT = 3;
 const ARGS = 4;
-const CHUNKS = ARGS + 14;
+// 11 shared arguments (n, k, a, sa, ar, ak, packed, sb, c, sc, bias); each thread adds its own tile.
+const CHUNKS = ARGS + 11;
 const MAX_CHUNKS = 64;
 const CHUNK_INTS = 6;
+/** The job tag kept in `next`'s high bits. */
+const tagOf = (seq: number): number => seq & 0x7fff;
 /** Rows per chunk of a single product (gemm.c's MC: one cached block of A). */
 const CHUNK_ROWS = 64;
 /** Below this many flops a product runs on the calling thread only (a wake-up costs ~10-50 us). */
@@ -79,11 +84,16 @@ for (;;) {
   seq = s;
   if (s < 0) break;
   const count = ctl[${COUNT}];
+  const tag = s & 0x7fff;
   const a = ${ARGS};
-  for (let c = Atomics.add(ctl, ${NEXT}, 1); c < count; c = Atomics.add(ctl, ${NEXT}, 1)) {
+  for (;;) {
+    const v = Atomics.load(ctl, ${NEXT});
+    const c = v & 0xffff;
+    if (v >>> 16 !== tag || c >= count) break;
+    if (Atomics.compareExchange(ctl, ${NEXT}, v, v + 1) !== v) continue;
     const o = ${CHUNKS} + ${CHUNK_INTS} * c;
-    gemm(ctl[o], ctl[o + 1], ctl[o + 2], ctl[o + 3], ctl[o + 4], ctl[o + 5], ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5],
-      ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11]);
+    gemm(ctl[o], ctl[o + 1], ctl[o + 2], ctl[o + 3], ctl[o + 4], ctl[o + 5], ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4],
+      ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], tile);
     Atomics.add(ctl, ${DONE}, 1);
   }
 }
@@ -200,10 +210,15 @@ export class GemmPool {
       ctl.set(chunks, CHUNKS);
       ctl[COUNT] = count;
       Atomics.store(ctl, DONE, 0);
-      Atomics.store(ctl, NEXT, 0);
+      const tag = tagOf(Atomics.load(ctl, SEQ) + 1);
+      Atomics.store(ctl, NEXT, tag << 16);
       Atomics.add(ctl, SEQ, 1);
       Atomics.notify(ctl, SEQ);
-      for (let c = Atomics.add(ctl, NEXT, 1); c < count; c = Atomics.add(ctl, NEXT, 1)) {
+      for (;;) {
+        const v = Atomics.load(ctl, NEXT);
+        const c = v & 0xffff;
+        if (c >= count) break;
+        if (Atomics.compareExchange(ctl, NEXT, v, v + 1) !== v) continue;
         const o = CHUNK_INTS * c;
         this.gemm(chunks[o], chunks[o + 1], chunks[o + 2], chunks[o + 3], chunks[o + 4], chunks[o + 5], ...shared, TILES);
         Atomics.add(ctl, DONE, 1);

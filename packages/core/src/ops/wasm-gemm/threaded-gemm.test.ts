@@ -95,6 +95,25 @@ describe('GemmPool (threaded SIMD GEMM on shared wasm memory)', () => {
     }
   });
 
+  it('stays exact over many back-to-back products of changing shape on 3 threads (per-thread tiles, no stale chunk claims)', async () => {
+    const three = await GemmPool.create(3, { minParallelFlops: 0 });
+    try {
+      // Edge tiles (n % 8 != 0) go through each thread's own tile buffer; chunk counts change every call.
+      const shapes: [number, number, number, number][] = [[1, 200, 13, 9], [7, 6, 11, 5], [1, 9, 150, 17], [1, 64, 61, 33], [3, 70, 5, 8], [1, 3000, 5, 24], [40, 50, 3, 12]];
+      for (let r = 0; r < 60; r++) {
+        const [batch, m, n, k] = shapes[r % shapes.length];
+        const op = operands(batch, m, n, k, r % 2 === 1, r % 3 === 1, { bias: r % 4 === 0, seed: r + 1 });
+        const want = new Float32Array(batch * m * n);
+        const got = new Float32Array(batch * m * n);
+        one.run({ ...op, out: want });
+        three.run({ ...op, out: got });
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    } finally {
+      three.dispose();
+    }
+  });
+
   it('grows its memory for large operands and stays correct afterwards', () => {
     const big = operands(1, 300, 260, 700, false, false, { seed: 11 });
     const out = new Float32Array(300 * 260);
