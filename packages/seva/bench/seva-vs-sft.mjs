@@ -35,6 +35,9 @@
  * names, data and seed, so each DPO step sees exactly the SFT arm's supervised batch of that step as well as its
  * pairs: both arms run the same number of optimizer steps, the DPO arm's steps also carry the SFT losses
  * (RPO / TRL-style regularisation). Not combinable with --sft-weight (both add a `captioning` plugin).
+ * --lora-rank r > 0 (with --lora-alpha, default 2r): the DPO arm trains standard LoRA adapters on the LM's linear
+ * layers (everything else frozen; the reference is the adapter-free model), as SeVa does; --dpo-lr sets that arm's lr
+ * (default --lr; the SFT arm always uses --lr).
  * --pope-extra-images N > 0 also evaluates POPE (first token) on N test images from --eval-offset on, reported
  * as pope_x_* (for a less noisy POPE than --pope-images; 0, the default, skips it).
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
@@ -95,6 +98,9 @@ const { values: a } = parseArgs({
     'pope-extra-images': { type: 'string', default: '0' },
     'min-confidence': { type: 'string', default: '0.9' },
     'dpo-qa-weight': { type: 'string' },
+    'lora-rank': { type: 'string', default: '0' },
+    'lora-alpha': { type: 'string' },
+    'dpo-lr': { type: 'string' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -122,6 +128,12 @@ const popeExtraImages = Number(a['pope-extra-images']);
 if (!['all', 'same-length', 'captions-only', 'confident'].includes(pairFilter)) throw new Error(`--pair-filter: all, same-length, captions-only or confident, got ${pairFilter}`);
 const minConfidence = Number(a['min-confidence']);
 const dpoQaWeight = a['dpo-qa-weight'] === undefined ? undefined : Number(a['dpo-qa-weight']);
+const loraRank = Number(a['lora-rank']);
+const loraAlpha = a['lora-alpha'] === undefined ? 2 * loraRank : Number(a['lora-alpha']);
+const dpoLr = a['dpo-lr'] === undefined ? lr : Number(a['dpo-lr']);
+// LoRA for the DPO arm comes from @vlalign/plora (SeVa itself trains LoRA); the seva plugin then
+// uses the adapter-free model as its reference.
+const { plora } = loraRank > 0 ? await import('@vlalign/plora') : {};
 const evalOffset = Number(a['eval-offset']);
 const prompt = a.prompt;
 if (!['caption', 'questions', 'mixed'].includes(prompt)) throw new Error(`--prompt: caption, questions or mixed, got ${prompt}`);
@@ -258,7 +270,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, loraRank, loraAlpha, dpoLr, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -339,12 +351,13 @@ for (const seed of seeds) {
         ? [{ plugin: captioning({ maxLength }), weight: sftWeight, data: { length: pairs.length, source: `${pairs.source ?? 'pairs'}:chosen`, get: async (i) => { const p = await pairs.get(i); return { ...p, captions: [p.chosen] }; } } }]
         : []),
       ...(dpoSftWeight > 0 ? supervised(dpoSftWeight, dpoQaWeight ?? sftQaWeight) : []),
+      ...(loraRank > 0 ? [plora({ rank: loraRank, alpha: loraAlpha, targets: 'llm-all-linear', partial: false })] : []),
     ],
     data: pairs,
     batchSize: batch,
     steps,
     seed,
-    optimizer: { lr, weightDecay: 0, warmupSteps: 0 },
+    optimizer: { lr: dpoLr, weightDecay: 0, warmupSteps: 0 },
     runDir: join(dir, 'dpo'),
     logEvery: 4,
     progress: false,
