@@ -32,10 +32,15 @@ for (let i = offset; i < offset + count; i++) {
 }
 process.stderr.write(`${probes.length} probes on test images ${offset}-${offset + count - 1}\n`);
 
-function load(dir) {
+/** A trained arm; a LoRA DPO arm (`--lora-rank`) gets the run's adapters injected before loading. */
+async function load(dir, settings) {
   const ckpt = loadCheckpoint(findLatestCheckpoint(dir));
   tf.dispose(Object.values(ckpt.optimizer));
   const m = createModel('vlm', sftConfig.model.preset ?? 'tiny', { seed: sftConfig.seed ?? 0, vocabSize: tokenizer.vocabSize });
+  if (Object.keys(ckpt.model).some((k) => k.includes('.lora_A.'))) {
+    const { applyLoRA } = await import('@vlalign/plora');
+    applyLoRA(m, { rank: settings.loraRank, alpha: settings.loraAlpha, targets: 'llm-all-linear' });
+  }
   m.loadStateDict(Object.fromEntries(Object.entries(ckpt.model).filter(([k]) => !k.startsWith('plugins.'))));
   m.eval();
   return m;
@@ -61,11 +66,12 @@ const labels = probes.map((p) => p.label);
 const isYes = (x) => !/^(no|not)\b/i.test(x.trim());
 const results = { offset, images: count, probes: probes.length, seeds: [] };
 for (const run of a.runs.split(',')) {
+  const settings = JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')).settings;
   for (const d of readdirSync(run).filter((x) => /^seed-\d+$/.test(x)).sort()) {
     const r = { run, seed: Number(d.slice(5)) };
     const got = {};
     for (const arm of ['sft', 'dpo']) {
-      const m = load(join(run, d, arm));
+      const m = await load(join(run, d, arm), settings);
       got[arm] = await answers(m);
       m.dispose();
       const p = pope(got[arm], labels);
