@@ -7,8 +7,9 @@ const NR = 8;
 /** Per-thread MR x NR output tiles live here, above the linker's 64 KiB stack the kernel never uses. */
 const TILES = 1 << 17;
 const TILE_BYTES = 256;
-/** First byte of the operands (room for 64 threads' tiles below it). */
-const BASE = TILES + 64 * TILE_BYTES;
+const MAX_THREADS = 64;
+/** First byte of the operands (room for every thread's tile below it). */
+const BASE = TILES + MAX_THREADS * TILE_BYTES;
 const PAGE = 65536;
 // Control block (Int32): [seq, next, chunks done, chunk count, 11 shared gemm arguments, then
 // (b0, b1, i0, i1, p0, p1) per chunk: batches, rows, column panels]. Threads claim chunks by
@@ -137,7 +138,7 @@ export class GemmPool {
    * worker_threads for `threads > 1`); callers keep their previous kernels then.
    */
   static async create(threads: number, options: { minParallelFlops?: number } = {}): Promise<GemmPool> {
-    if (!Number.isInteger(threads) || threads < 1) throw new Error(`GemmPool: threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new Error(`GemmPool: threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
     const module = await WebAssembly.compile(decodeBase64(POOL_WASM_BASE64));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });

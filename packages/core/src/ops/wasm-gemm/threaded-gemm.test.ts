@@ -131,7 +131,8 @@ describe('GemmPool (threaded SIMD GEMM on shared wasm memory)', () => {
     const p = await GemmPool.create(2);
     p.dispose();
     expect(() => p.run({ ...op, out: new Float32Array(16) })).toThrow(/after dispose/);
-    await expect(GemmPool.create(0)).rejects.toThrow(/positive integer/);
+    await expect(GemmPool.create(0)).rejects.toThrow(/integer from 1 to 64/);
+    await expect(GemmPool.create(65)).rejects.toThrow(/got 65/);
   });
 });
 
