@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IGNORE_INDEX } from './caption-batch.js';
+import { fusedSoftmaxCrossEntropy } from '../ops/cross-entropy-kernel.js';
+import { useFusedOps } from '../ops/fused-switch.js';
 
 function checkShapes(logits: tf.Tensor, labels: tf.Tensor, caller: string): void {
   const lead = logits.shape.slice(0, -1);
@@ -31,6 +33,12 @@ export function crossEntropyPerToken(logits: tf.Tensor, labels: tf.Tensor, ignor
   const flatLabels = tf.reshape(labels, [N]);
   const keep = tf.tidy(() => tf.cast(tf.notEqual(flatLabels, tf.scalar(ignoreIndex, 'int32')), 'float32'));
   const safe = tf.tidy(() => tf.mul(flatLabels, tf.cast(keep, 'int32')));
+  if (useFusedOps() && logits.dtype === 'float32') {
+    // One kernel each way (SIMD on wasm) instead of the composite below.
+    const out = tf.tidy(() => tf.reshape(fusedSoftmaxCrossEntropy(tf.reshape(logits, [N, V]) as tf.Tensor2D, tf.cast(safe, 'float32') as tf.Tensor1D, keep as tf.Tensor1D), lead));
+    tf.dispose([flatLabels, keep, safe]);
+    return out;
+  }
   const fused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const { lse, picked } = tf.tidy(() => {
       const x2 = tf.reshape(x, [N, V]);

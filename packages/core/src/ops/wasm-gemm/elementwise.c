@@ -206,3 +206,39 @@ __attribute__((export_name("layer_norm_bwd"))) void layer_norm_bwd(const float *
     }
   }
 }
+
+// Softmax cross-entropy, per row of V logits: the row's max and sum(exp(x - max)) (the caller takes
+// the log in JS: wasm has no log instruction and only N values need one).
+__attribute__((export_name("ce_rows"))) void ce_rows(const float *x, float *max_out, float *sum_out, int rows, int V) {
+  for (int r = 0; r < rows; r++, x += V) {
+    v128_t mv = wasm_f32x4_splat(-3.402823466e38f);
+    int j = 0;
+    for (; j + 4 <= V; j += 4) mv = wasm_f32x4_max(mv, wasm_v128_load(x + j));
+    float m = wasm_f32x4_extract_lane(mv, 0);
+    for (int l = 1; l < 4; l++) {
+      const float e = l == 1 ? wasm_f32x4_extract_lane(mv, 1) : l == 2 ? wasm_f32x4_extract_lane(mv, 2) : wasm_f32x4_extract_lane(mv, 3);
+      m = e > m ? e : m;
+    }
+    for (; j < V; j++) m = x[j] > m ? x[j] : m;
+    const v128_t ms = wasm_f32x4_splat(m);
+    v128_t s = wasm_f32x4_splat(0.0f);
+    j = 0;
+    for (; j + 4 <= V; j += 4) s = wasm_f32x4_add(s, exp_nonpositive(wasm_f32x4_sub(wasm_v128_load(x + j), ms)));
+    float sum = hsum(s);
+    for (; j < V; j++) sum += wasm_f32x4_extract_lane(exp_nonpositive(wasm_f32x4_splat(x[j] - m)), 0);
+    max_out[r] = m;
+    sum_out[r] = sum;
+  }
+}
+
+// dx = (exp(x - lse) - onehot(label)) * dy * keep per row (label given as a float).
+__attribute__((export_name("ce_grad"))) void ce_grad(const float *x, const float *lse, const float *label, const float *dy, const float *keep, float *dx, int rows, int V) {
+  for (int r = 0; r < rows; r++, x += V, dx += V) {
+    const float sc = dy[r] * keep[r];
+    const v128_t l = wasm_f32x4_splat(lse[r]), sv = wasm_f32x4_splat(sc);
+    int j = 0;
+    for (; j + 4 <= V; j += 4) wasm_v128_store(dx + j, wasm_f32x4_mul(exp_nonpositive(wasm_f32x4_sub(wasm_v128_load(x + j), l)), sv));
+    for (; j < V; j++) dx[j] = wasm_f32x4_extract_lane(exp_nonpositive(wasm_f32x4_splat(x[j] - lse[r])), 0) * sc;
+    dx[(int)label[r]] -= sc;
+  }
+}

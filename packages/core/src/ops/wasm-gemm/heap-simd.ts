@@ -7,6 +7,8 @@ export interface HeapSimdKernels {
   gelu_bwd(dy: number, x: number, dx: number, n: number): void;
   layer_norm_fwd(x: number, gamma: number, beta: number, y: number, rows: number, d: number, eps: number): void;
   layer_norm_bwd(dy: number, x: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number, eps: number): void;
+  ce_rows(x: number, maxOut: number, sumOut: number, rows: number, v: number): void;
+  ce_grad(x: number, lse: number, label: number, dy: number, keep: number, dx: number, rows: number, v: number): void;
   adamw(p: number, m: number, v: number, g: number, po: number, mo: number, vo: number, n: number, beta1: number, beta2: number, eps: number, invSqrtBc2: number, step: number, decay: number): void;
 }
 
@@ -15,7 +17,7 @@ let module: WebAssembly.Module | undefined;
 let bound: { memory: WebAssembly.Memory; kernels: HeapSimdKernels } | undefined;
 
 /**
- * Switches the wasm SIMD element-wise kernels (GELU, LayerNorm, their gradients, the AdamW update) on or off;
+ * Switches the wasm SIMD element-wise kernels (GELU, LayerNorm, softmax cross-entropy, their gradients, the AdamW update) on or off;
  * off, the fused ops run their JS loops (same formulas, float64 intermediates). For tests and
  * benchmarks; on by default.
  */
