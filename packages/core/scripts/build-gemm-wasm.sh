@@ -4,13 +4,13 @@
 # wabt). The generated file is committed, so building or installing @vlalign/core never needs a C
 # compiler. Two modules:
 #   - pool: gemm.c on a SHARED memory (threads; operands are copied in);
-#   - heap: gemm.c + elementwise.c importing tfjs's own (unshared) wasm memory (in place, one thread).
+#   - heap: elementwise.c importing tfjs's own (unshared) wasm memory (in place, one thread).
 set -eu
 cd "$(dirname "$0")/../src/ops/wasm-gemm"
 tmp=$(mktemp -d)
 CFLAGS="--target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib -Wl,--no-entry -Wl,--import-memory"
 clang $CFLAGS -matomics -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$tmp/pool.wasm" gemm.c
-clang $CFLAGS -o "$tmp/heap.wasm" gemm.c elementwise.c
+clang $CFLAGS -o "$tmp/heap.wasm" elementwise.c
 for m in pool heap; do
   # Instances share memory (other threads', or tfjs's) but must never share a stack: the kernels
   # may not use the linker's shadow stack or own any data (all state in wasm locals).

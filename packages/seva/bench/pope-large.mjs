@@ -63,26 +63,26 @@ async function answers(model) {
 }
 
 const labels = probes.map((p) => p.label);
-const isYes = (x) => !/^(no|not)\b/i.test(x.trim());
 const results = { offset, images: count, probes: probes.length, seeds: [] };
 for (const run of a.runs.split(',')) {
   const settings = JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')).settings;
   for (const d of readdirSync(run).filter((x) => /^seed-\d+$/.test(x)).sort()) {
     const r = { run, seed: Number(d.slice(5)) };
-    const got = {};
+    // POPE's own parsed answers, so the paired counts read answers exactly as the F1 does
+    const parsed = {};
     for (const arm of ['sft', 'dpo']) {
       const m = await load(join(run, d, arm), settings);
-      got[arm] = await answers(m);
+      const p = pope(await answers(m), labels);
       m.dispose();
-      const p = pope(got[arm], labels);
+      parsed[arm] = p.predictions;
       r[arm] = { f1: p.f1, accuracy: p.accuracy, yesRatio: p.yesRatio };
     }
     let differ = 0;
     let dpoRight = 0;
     for (let i = 0; i < labels.length; i++) {
-      if (isYes(got.sft[i]) === isYes(got.dpo[i])) continue;
+      if (parsed.sft[i] === parsed.dpo[i]) continue;
       differ++;
-      if ((isYes(got.dpo[i]) ? 'yes' : 'no') === labels[i]) dpoRight++;
+      if (parsed.dpo[i] === labels[i]) dpoRight++;
     }
     r.paired = { differ, dpoRight, sftRight: differ - dpoRight };
     results.seeds.push(r);

@@ -223,6 +223,9 @@ async function chosenConfidence(model, file, rows) {
   return out;
 }
 
+/** An answer's first word (a yes/no answer's verdict). */
+const first = (x) => x.trim().split(/\s+/)[0] ?? '';
+
 /** Length and object statistics of a pairs file (are the rejected answers just longer?). */
 function pairStats(file) {
   const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -230,7 +233,6 @@ function pairStats(file) {
   const n = rows.length || 1;
   const sum = (f) => rows.reduce((s, r) => s + f(r), 0);
   const questionRows = rows.filter((r) => r.prompt !== '');
-  const first = (x) => x.trim().split(/\s+/)[0] ?? '';
   return {
     captionPairs: rows.length - questionRows.length,
     questionPairs: questionRows.length,
@@ -325,7 +327,6 @@ for (const seed of seeds) {
     trainPairsFile = join(dir, `pairs-${pairFilter}.jsonl`);
     writeFileSync(trainPairsFile, keep.map((l) => `${l}\n`).join(''));
     const q = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.prompt !== '');
-    const first = (x) => x.trim().split(/\s+/)[0] ?? '';
     filtered = {
       kept: keep.length,
       questionPairsKept: q.filter(({ i }) => keepRow[i]).length,

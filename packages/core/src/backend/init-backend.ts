@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadTensorflowPackage, probeTensorflowPackage, type NativeProbe } from './probe-tensorflow.js';
@@ -39,7 +40,7 @@ async function registerGradients(): Promise<void> {
   gradientsRegistered = true;
 }
 
-async function tryWasm(): Promise<void> {
+async function tryWasm(gemmThreads: number): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('tf.setBackend("wasm") returned false');
@@ -48,7 +49,7 @@ async function tryWasm(): Promise<void> {
   registerFastUnsortedSegmentSum('wasm');
   patchWasmZeroCopyIdentity();
   patchWasmLeadingAxisSum();
-  wasmGemm = await startThreadedGemm();
+  wasmGemm = await startThreadedGemm(gemmThreads);
 }
 
 let wasmGemm: ThreadedGemmInfo | undefined;
@@ -93,8 +94,9 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   const envChoice = process.env.VLALIGN_BACKEND;
   const forced = prefer !== undefined ? parseBackendName(prefer, 'initBackend(prefer)') : envChoice ? parseBackendName(envChoice, 'VLALIGN_BACKEND') : undefined;
   if (current && (!forced || forced === current.name)) return current;
-  // A bad VLALIGN_GEMM_THREADS must fail here, not quietly push the choice from wasm to cpu.
-  gemmThreadsFromEnv(process.env.VLALIGN_GEMM_THREADS, 1);
+  // Parsed before any backend is tried: a bad VLALIGN_GEMM_THREADS must fail here, not quietly push
+  // the choice from wasm to cpu.
+  const gemmThreads = gemmThreadsFromEnv(process.env.VLALIGN_GEMM_THREADS, availableParallelism());
   await registerGradients();
   const native = probeNative();
   const order: BackendName[] = forced ? [forced] : ['tensorflow', 'wasm', 'cpu'];
@@ -102,7 +104,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   for (const name of order) {
     try {
       if (name === 'tensorflow') await tryTensorflow(native);
-      else if (name === 'wasm') await tryWasm();
+      else if (name === 'wasm') await tryWasm(gemmThreads);
       else await tryCpu();
       await tf.ready();
       current = describe(name, native, skipped);

@@ -67,11 +67,9 @@ const isF32 = (t: tf.TensorInfo | undefined): t is tf.TensorInfo => t !== undefi
 /**
  * Routes the wasm backend's float32 `BatchMatMul` and linear-activation `_FusedMatMul` (bias per
  * column) through `pool`; everything else, and every call while fused ops are switched off
- * ({@link fusedOpsEnabled}), goes to the kernels registered before. Returns a function that puts the
- * previous kernels back.
+ * ({@link fusedOpsEnabled}), goes to the kernels registered before.
  */
-export function installThreadedGemm(pool: GemmPool): () => void {
-  const restore: tf.KernelConfig[] = [];
+export function installThreadedGemm(pool: GemmPool): void {
   for (const name of ['BatchMatMul', '_FusedMatMul'] as const) {
     const previous = tf.getKernel(name, 'wasm');
     if (!previous || (previous as unknown as Record<symbol, boolean>)[OWN]) continue;
@@ -92,12 +90,5 @@ export function installThreadedGemm(pool: GemmPool): () => void {
     (config as unknown as Record<symbol, boolean>)[OWN] = true;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
-    restore.push(previous);
   }
-  return () => {
-    for (const previous of restore) {
-      tf.unregisterKernel(previous.kernelName, 'wasm');
-      tf.registerKernel(previous);
-    }
-  };
 }

@@ -100,10 +100,6 @@ for (;;) {
 }
 `;
 
-function decodeBase64(s: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(s, 'base64'));
-}
-
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /**
@@ -139,7 +135,7 @@ export class GemmPool {
    */
   static async create(threads: number, options: { minParallelFlops?: number } = {}): Promise<GemmPool> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new Error(`GemmPool: threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
-    const module = await WebAssembly.compile(decodeBase64(POOL_WASM_BASE64));
+    const module = await WebAssembly.compile(Buffer.from(POOL_WASM_BASE64, 'base64'));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const control = new Int32Array(new SharedArrayBuffer(4 * (CHUNKS + CHUNK_INTS * MAX_CHUNKS)));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAP_WASM_BASE64 } from './wasm-kernel-bytes.js';
 
-/** The exports of the heap module (elementwise.c + gemm.c), all taking byte offsets into tfjs's heap. */
+/** The exports of the heap module (elementwise.c), all taking byte offsets into tfjs's heap. */
 export interface HeapSimdKernels {
   gelu_fwd(x: number, y: number, n: number): void;
   gelu_bwd(dy: number, x: number, dx: number, n: number): void;

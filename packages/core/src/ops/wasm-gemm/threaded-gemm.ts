@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { installThreadedGemm } from './gemm-kernels.js';
 import { GemmPool } from './gemm-pool.js';
 
@@ -12,7 +11,8 @@ export interface ThreadedGemmInfo {
   reason?: string;
 }
 
-let state: { pool: GemmPool; uninstall: () => void; info: ThreadedGemmInfo } | undefined;
+// The pool stays referenced for the life of the process (its workers are unref'd).
+let state: { pool: GemmPool; info: ThreadedGemmInfo } | undefined;
 
 /**
  * `VLALIGN_GEMM_THREADS`: `0` / `off` keeps tfjs's own wasm matMul; a positive integer sets the
@@ -29,31 +29,23 @@ export function gemmThreadsFromEnv(value: string | undefined, cores: number): nu
 }
 
 /**
- * Replaces the wasm backend's float32 matMul kernels with vlalign's SIMD GEMM split over worker
- * threads (tfjs's own wasm matMul is single-threaded in Node). Called by `initBackend` for wasm;
+ * Replaces the wasm backend's float32 matMul kernels with vlalign's SIMD GEMM split over `threads`
+ * threads (tfjs's own wasm matMul is single-threaded in Node; 0 keeps it). Called by `initBackend` for wasm;
  * never throws: if the runtime cannot host it, the reason is returned and tfjs's kernels stay.
  * The kernels defer to the previous ones while fused ops are switched off, so `VLALIGN_FUSED=0`
  * still measures plain tfjs.
  */
-export async function startThreadedGemm(threads = gemmThreadsFromEnv(process.env.VLALIGN_GEMM_THREADS, availableParallelism())): Promise<ThreadedGemmInfo> {
+export async function startThreadedGemm(threads: number): Promise<ThreadedGemmInfo> {
   if (state) return state.info;
   if (threads === 0) return { active: false, threads: 0, reason: 'switched off (VLALIGN_GEMM_THREADS=0)' };
   try {
     const pool = await GemmPool.create(threads);
-    const uninstall = installThreadedGemm(pool);
-    state = { pool, uninstall, info: { active: true, threads } };
+    installThreadedGemm(pool);
+    state = { pool, info: { active: true, threads } };
     return state.info;
   } catch (err) {
     return { active: false, threads: 0, reason: err instanceof Error ? err.message : String(err) };
   }
-}
-
-/** Puts tfjs's previous matMul kernels back and stops the pool's threads. */
-export function stopThreadedGemm(): void {
-  if (!state) return;
-  state.uninstall();
-  state.pool.dispose();
-  state = undefined;
 }
 
 /** The active setup, if {@link startThreadedGemm} installed one. */
