@@ -4,8 +4,10 @@
  * with paired counts (how many probes the two arms answer differently, and which arm is right).
  *
  *   node packages/seva/bench/pope-large.mjs --sft /work/sft/captioning-qa-answer \
- *     --runs <bench out dir>[,<dir>...] --offset 200 --images 1800 --out <file.json>
- * Each run dir holds seed-N/{dpo,sft}/checkpoints (seva-vs-sft.mjs's layout).
+ *     --runs <bench out dir>[,<dir>...] --offset 200 --images 1800 --out <file.json> [--arms sft,dpo]
+ * Each run dir holds seed-N/<arm>/checkpoints (seva-vs-sft.mjs's layout: sft, dpo, and sft-r with
+ * --sft-replicate); the arm `start` is the --sft checkpoint itself. Every arm after the first is paired
+ * with the first: `paired[arm]` = { differ, right (that arm right), baseRight (the first arm right) }.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,12 +16,14 @@ import { createModel, createShapesWorld, findLatestCheckpoint, imagesToTensor, i
 import { promptIds } from '../dist/index.js';
 import { enableNativeFlag } from './native-flag.mjs';
 
-const { values: a } = parseArgs({ options: { sft: { type: 'string' }, runs: { type: 'string' }, offset: { type: 'string', default: '200' }, images: { type: 'string', default: '1800' }, out: { type: 'string' }, native: { type: 'string', default: 'auto' } } });
+const { values: a } = parseArgs({ options: { sft: { type: 'string' }, runs: { type: 'string' }, offset: { type: 'string', default: '200' }, images: { type: 'string', default: '1800' }, out: { type: 'string' }, arms: { type: 'string', default: 'sft,dpo' }, native: { type: 'string', default: 'auto' } } });
 if (!a.sft || !a.runs || !a.out) throw new Error('--sft, --runs and --out are required');
 await initBackend(process.env.VLALIGN_BACKEND);
 await enableNativeFlag(a.native);
 const tokenizer = shapesTokenizer();
 const sftConfig = JSON.parse(readFileSync(join(a.sft, 'config.json'), 'utf8')).config;
+const arms = a.arms.split(',');
+if (arms.length < 2) throw new Error(`--arms needs at least two arms to pair, got ${a.arms}`);
 const offset = Number(a.offset);
 const count = Number(a.images);
 const testSpec = { ...(sftConfig.data.eval?.shapesWorld ?? sftConfig.data.train.shapesWorld), split: 'test', size: offset + count };
@@ -63,30 +67,39 @@ async function answers(model) {
 }
 
 const labels = probes.map((p) => p.label);
-const results = { offset, images: count, probes: probes.length, seeds: [] };
+const results = { offset, images: count, probes: probes.length, arms, seeds: [] };
+let startPope;
 for (const run of a.runs.split(',')) {
   const settings = JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')).settings;
   for (const d of readdirSync(run).filter((x) => /^seed-\d+$/.test(x)).sort()) {
     const r = { run, seed: Number(d.slice(5)) };
     // POPE's own parsed answers, so the paired counts read answers exactly as the F1 does
     const parsed = {};
-    for (const arm of ['sft', 'dpo']) {
-      const m = await load(join(run, d, arm), settings);
-      const p = pope(await answers(m), labels);
-      m.dispose();
+    for (const arm of arms) {
+      // the start checkpoint is the same for every seed: answer once
+      let p = arm === 'start' ? startPope : undefined;
+      if (!p) {
+        const m = await load(arm === 'start' ? a.sft : join(run, d, arm), settings);
+        p = pope(await answers(m), labels);
+        m.dispose();
+        if (arm === 'start') startPope = p;
+      }
       parsed[arm] = p.predictions;
       r[arm] = { f1: p.f1, accuracy: p.accuracy, yesRatio: p.yesRatio };
     }
-    let differ = 0;
-    let dpoRight = 0;
-    for (let i = 0; i < labels.length; i++) {
-      if (parsed.sft[i] === parsed.dpo[i]) continue;
-      differ++;
-      if (parsed.dpo[i] === labels[i]) dpoRight++;
+    r.paired = {};
+    for (const arm of arms.slice(1)) {
+      let differ = 0;
+      let right = 0;
+      for (let i = 0; i < labels.length; i++) {
+        if (parsed[arms[0]][i] === parsed[arm][i]) continue;
+        differ++;
+        if (parsed[arm][i] === labels[i]) right++;
+      }
+      r.paired[arm] = { differ, right, baseRight: differ - right };
     }
-    r.paired = { differ, dpoRight, sftRight: differ - dpoRight };
     results.seeds.push(r);
-    process.stderr.write(`${d}: SFT F1 ${(r.sft.f1 * 100).toFixed(2)} DPO F1 ${(r.dpo.f1 * 100).toFixed(2)}; differ ${differ} (DPO right ${dpoRight})\n`);
+    process.stderr.write(`${d}: ${arms.map((arm) => `${arm} F1 ${(r[arm].f1 * 100).toFixed(2)}`).join(', ')}; ${arms.slice(1).map((arm) => `${arm} differs from ${arms[0]} on ${r.paired[arm].differ} (right on ${r.paired[arm].right})`).join(', ')}\n`);
     writeFileSync(a.out, JSON.stringify(results, null, 2));
   }
 }

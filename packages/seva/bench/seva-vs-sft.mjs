@@ -40,6 +40,8 @@
  * (default --lr; the SFT arm always uses --lr).
  * --pope-extra-images N > 0 also evaluates POPE (first token) on N test images from --eval-offset on, reported
  * as pope_x_* (for a less noisy POPE than --pope-images; 0, the default, skips it).
+ * --sft-replicate k > 0 also trains a second continued-SFT arm (`sft-r`) that differs from `sft` only in its trainer
+ * seed (seed + k, so other batches in another order), and evaluates it: the training noise floor of every metric.
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
  * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
@@ -101,6 +103,7 @@ const { values: a } = parseArgs({
     'lora-rank': { type: 'string', default: '0' },
     'lora-alpha': { type: 'string' },
     'dpo-lr': { type: 'string' },
+    'sft-replicate': { type: 'string', default: '0' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -134,6 +137,7 @@ const dpoLr = a['dpo-lr'] === undefined ? lr : Number(a['dpo-lr']);
 // LoRA for the DPO arm comes from @vlalign/plora (SeVa itself trains LoRA); the seva plugin then
 // uses the adapter-free model as its reference.
 const { plora } = loraRank > 0 ? await import('@vlalign/plora') : {};
+const sftReplicate = Number(a['sft-replicate']);
 const evalOffset = Number(a['eval-offset']);
 const prompt = a.prompt;
 if (!['caption', 'questions', 'mixed'].includes(prompt)) throw new Error(`--prompt: caption, questions or mixed, got ${prompt}`);
@@ -272,7 +276,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, loraRank, loraAlpha, dpoLr, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, loraRank, loraAlpha, dpoLr, sftReplicate, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -369,25 +373,31 @@ for (const seed of seeds) {
   const dpoEval = await evaluate(dpoModel, join(dir, 'eval-dpo.json'));
   dpoModel.dispose();
 
-  const sftModel = loadSft();
-  const cont = new Trainer({
-    model: sftModel,
-    tokenizer,
-    data: source,
-    plugins: supervised(1),
-    batchSize: batch,
-    steps,
-    seed,
-    optimizer: { lr, weightDecay: 0, warmupSteps: 0 },
-    runDir: join(dir, 'sft'),
-    logEvery: 4,
-    progress: false,
-  });
-  const t2 = performance.now();
-  await cont.fit();
-  const sftSeconds = secondsSince(t2);
-  const sftEval = await evaluate(sftModel, join(dir, 'eval-sft.json'));
-  sftModel.dispose();
+  /** The continued-SFT arm: the start checkpoint's own objective, `trainerSeed` orders its batches. */
+  async function continuedSft(name, trainerSeed) {
+    const model = loadSft();
+    const cont = new Trainer({
+      model,
+      tokenizer,
+      data: source,
+      plugins: supervised(1),
+      batchSize: batch,
+      steps,
+      seed: trainerSeed,
+      optimizer: { lr, weightDecay: 0, warmupSteps: 0 },
+      runDir: join(dir, name),
+      logEvery: 4,
+      progress: false,
+    });
+    const t = performance.now();
+    await cont.fit();
+    const seconds = secondsSince(t);
+    const evaluation = await evaluate(model, join(dir, `eval-${name}.json`));
+    model.dispose();
+    return { evaluation, seconds };
+  }
+  const { evaluation: sftEval, seconds: sftSeconds } = await continuedSft('sft', seed);
+  const replicate = sftReplicate > 0 ? await continuedSft('sft-r', seed + sftReplicate) : undefined;
 
   const curve = readMetrics(join(dir, 'dpo', 'metrics.jsonl'))
     .filter((r) => r['seva/loss'] !== undefined)
@@ -401,12 +411,13 @@ for (const seed of seeds) {
     pairs: { kept: made.kept, dropped: made.dropped, droppedEmpty: made.droppedEmpty, images: made.processed, ...stats, ...(filtered ? { filtered } : {}) },
     dpo: dpoEval,
     sft: sftEval,
+    ...(replicate ? { sftReplicate: replicate.evaluation } : {}),
     rewards: curve,
     sftLosses: sftCurve,
     // train seconds exclude evaluation; pairs are resumable, so a resumed run reports only the remainder
-    seconds: { pairs: pairsSeconds, dpoTrain: dpoSeconds, sftTrain: sftSeconds, seedTotal: secondsSince(t0) },
+    seconds: { pairs: pairsSeconds, dpoTrain: dpoSeconds, sftTrain: sftSeconds, ...(replicate ? { sftReplicateTrain: replicate.seconds } : {}), seedTotal: secondsSince(t0) },
   });
-  log(`seed ${seed}: DPO ${JSON.stringify(dpoEval)}\n  SFT ${JSON.stringify(sftEval)}`);
+  log(`seed ${seed}: DPO ${JSON.stringify(dpoEval)}\n  SFT ${JSON.stringify(sftEval)}${replicate ? `\n  SFT-r ${JSON.stringify(replicate.evaluation)}` : ''}`);
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 }
 
