@@ -6,8 +6,9 @@
  *   node packages/seva/bench/pope-large.mjs --sft /work/sft/captioning-qa-answer \
  *     --runs <bench out dir>[,<dir>...] --offset 200 --images 1800 --out <file.json> [--arms sft,dpo]
  * Each run dir holds seed-N/<arm>/checkpoints (seva-vs-sft.mjs's layout: sft, dpo, and sft-r with
- * --sft-replicate); the arm `start` is the --sft checkpoint itself. Every arm after the first is paired
- * with the first: `paired[arm]` = { differ, right (that arm right), baseRight (the first arm right) }.
+ * --sft-replicate, dpo-r with --dpo-replicate); the arm `start` is the --sft checkpoint itself.
+ * --pairs x:y,... (default: every arm after the first, against the first) gives paired counts per pair:
+ * `paired['x:y']` = { differ, right (x right where they differ), baseRight (y right there) }.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { createModel, createShapesWorld, findLatestCheckpoint, imagesToTensor, i
 import { promptIds } from '../dist/index.js';
 import { enableNativeFlag } from './native-flag.mjs';
 
-const { values: a } = parseArgs({ options: { sft: { type: 'string' }, runs: { type: 'string' }, offset: { type: 'string', default: '200' }, images: { type: 'string', default: '1800' }, out: { type: 'string' }, arms: { type: 'string', default: 'sft,dpo' }, native: { type: 'string', default: 'auto' } } });
+const { values: a } = parseArgs({ options: { sft: { type: 'string' }, runs: { type: 'string' }, offset: { type: 'string', default: '200' }, images: { type: 'string', default: '1800' }, out: { type: 'string' }, arms: { type: 'string', default: 'sft,dpo' }, pairs: { type: 'string' }, native: { type: 'string', default: 'auto' } } });
 if (!a.sft || !a.runs || !a.out) throw new Error('--sft, --runs and --out are required');
 await initBackend(process.env.VLALIGN_BACKEND);
 await enableNativeFlag(a.native);
@@ -24,6 +25,8 @@ const tokenizer = shapesTokenizer();
 const sftConfig = JSON.parse(readFileSync(join(a.sft, 'config.json'), 'utf8')).config;
 const arms = a.arms.split(',');
 if (arms.length < 2) throw new Error(`--arms needs at least two arms to pair, got ${a.arms}`);
+const pairs = (a.pairs ?? arms.slice(1).map((arm) => `${arm}:${arms[0]}`).join(',')).split(',').map((p) => p.split(':'));
+for (const p of pairs) if (p.length !== 2 || !p.every((arm) => arms.includes(arm))) throw new Error(`--pairs: x:y with both in --arms (${a.arms}), got ${p.join(':')}`);
 const offset = Number(a.offset);
 const count = Number(a.images);
 const testSpec = { ...(sftConfig.data.eval?.shapesWorld ?? sftConfig.data.train.shapesWorld), split: 'test', size: offset + count };
@@ -67,7 +70,7 @@ async function answers(model) {
 }
 
 const labels = probes.map((p) => p.label);
-const results = { offset, images: count, probes: probes.length, arms, seeds: [] };
+const results = { offset, images: count, probes: probes.length, arms, pairs: pairs.map((p) => p.join(':')), seeds: [] };
 let startPope;
 for (const run of a.runs.split(',')) {
   const settings = JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')).settings;
@@ -88,18 +91,18 @@ for (const run of a.runs.split(',')) {
       r[arm] = { f1: p.f1, accuracy: p.accuracy, yesRatio: p.yesRatio };
     }
     r.paired = {};
-    for (const arm of arms.slice(1)) {
+    for (const [x, y] of pairs) {
       let differ = 0;
       let right = 0;
       for (let i = 0; i < labels.length; i++) {
-        if (parsed[arms[0]][i] === parsed[arm][i]) continue;
+        if (parsed[x][i] === parsed[y][i]) continue;
         differ++;
-        if (parsed[arm][i] === labels[i]) right++;
+        if (parsed[x][i] === labels[i]) right++;
       }
-      r.paired[arm] = { differ, right, baseRight: differ - right };
+      r.paired[`${x}:${y}`] = { differ, right, baseRight: differ - right };
     }
     results.seeds.push(r);
-    process.stderr.write(`${d}: ${arms.map((arm) => `${arm} F1 ${(r[arm].f1 * 100).toFixed(2)}`).join(', ')}; ${arms.slice(1).map((arm) => `${arm} differs from ${arms[0]} on ${r.paired[arm].differ} (right on ${r.paired[arm].right})`).join(', ')}\n`);
+    process.stderr.write(`${d}: ${arms.map((arm) => `${arm} F1 ${(r[arm].f1 * 100).toFixed(2)}`).join(', ')}; ${Object.entries(r.paired).map(([k, v]) => `${k} differ on ${v.differ} (first right on ${v.right})`).join(', ')}\n`);
     writeFileSync(a.out, JSON.stringify(results, null, 2));
   }
 }

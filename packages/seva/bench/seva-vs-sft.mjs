@@ -42,6 +42,8 @@
  * as pope_x_* (for a less noisy POPE than --pope-images; 0, the default, skips it).
  * --sft-replicate k > 0 also trains a second continued-SFT arm (`sft-r`) that differs from `sft` only in its trainer
  * seed (seed + k, so other batches in another order), and evaluates it: the training noise floor of every metric.
+ * --dpo-replicate k > 0 likewise trains the DPO arm again (`dpo-r`, trainer seed + k). With the same k as
+ * --sft-replicate, dpo-r's supervised batches are sft-r's, so (dpo-r, sft-r) is a second paired comparison.
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
  * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
@@ -104,6 +106,7 @@ const { values: a } = parseArgs({
     'lora-alpha': { type: 'string' },
     'dpo-lr': { type: 'string' },
     'sft-replicate': { type: 'string', default: '0' },
+    'dpo-replicate': { type: 'string', default: '0' },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -138,6 +141,7 @@ const dpoLr = a['dpo-lr'] === undefined ? lr : Number(a['dpo-lr']);
 // uses the adapter-free model as its reference.
 const { plora } = loraRank > 0 ? await import('@vlalign/plora') : {};
 const sftReplicate = Number(a['sft-replicate']);
+const dpoReplicateOffset = Number(a['dpo-replicate']);
 const evalOffset = Number(a['eval-offset']);
 const prompt = a.prompt;
 if (!['caption', 'questions', 'mixed'].includes(prompt)) throw new Error(`--prompt: caption, questions or mixed, got ${prompt}`);
@@ -276,7 +280,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, loraRank, loraAlpha, dpoLr, sftReplicate, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, loraRank, loraAlpha, dpoLr, sftReplicate, dpoReplicate: dpoReplicateOffset, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -344,34 +348,40 @@ for (const seed of seeds) {
     { plugin: captioning({ maxLength }), weight: w, data: source },
     ...(qaWeight > 0 ? [{ plugin: qaAnswer({ maxLength }), weight: w * qaWeight, data: questionsOf(source) }] : []),
   ];
-  const dpoModel = loadSft();
   const pairs = await preferencePairs(trainPairsFile, { imageSize: 64 });
-  const dpo = new Trainer({
-    model: dpoModel,
-    tokenizer,
-    plugins: [
-      seva({ beta, lossType, maxLength, rpoAlpha, chair: false, pope: false }),
-      // optional NLL on the chosen answers (the captioning plugin reads `captions`)
-      ...(sftWeight > 0
-        ? [{ plugin: captioning({ maxLength }), weight: sftWeight, data: { length: pairs.length, source: `${pairs.source ?? 'pairs'}:chosen`, get: async (i) => { const p = await pairs.get(i); return { ...p, captions: [p.chosen] }; } } }]
-        : []),
-      ...(dpoSftWeight > 0 ? supervised(dpoSftWeight, dpoQaWeight ?? sftQaWeight) : []),
-      ...(loraRank > 0 ? [plora({ rank: loraRank, alpha: loraAlpha, targets: 'llm-all-linear', partial: false })] : []),
-    ],
-    data: pairs,
-    batchSize: batch,
-    steps,
-    seed,
-    optimizer: { lr: dpoLr, weightDecay: 0, warmupSteps: 0 },
-    runDir: join(dir, 'dpo'),
-    logEvery: 4,
-    progress: false,
-  });
-  const t1 = performance.now();
-  await dpo.fit();
-  const dpoSeconds = secondsSince(t1);
-  const dpoEval = await evaluate(dpoModel, join(dir, 'eval-dpo.json'));
-  dpoModel.dispose();
+  /** The DPO arm; `trainerSeed` orders its pairs and (with --dpo-sft-weight) its supervised batches. */
+  async function dpoArm(name, trainerSeed) {
+    const model = loadSft();
+    const dpo = new Trainer({
+      model,
+      tokenizer,
+      plugins: [
+        seva({ beta, lossType, maxLength, rpoAlpha, chair: false, pope: false }),
+        // optional NLL on the chosen answers (the captioning plugin reads `captions`)
+        ...(sftWeight > 0
+          ? [{ plugin: captioning({ maxLength }), weight: sftWeight, data: { length: pairs.length, source: `${pairs.source ?? 'pairs'}:chosen`, get: async (i) => { const p = await pairs.get(i); return { ...p, captions: [p.chosen] }; } } }]
+          : []),
+        ...(dpoSftWeight > 0 ? supervised(dpoSftWeight, dpoQaWeight ?? sftQaWeight) : []),
+        ...(loraRank > 0 ? [plora({ rank: loraRank, alpha: loraAlpha, targets: 'llm-all-linear', partial: false })] : []),
+      ],
+      data: pairs,
+      batchSize: batch,
+      steps,
+      seed: trainerSeed,
+      optimizer: { lr: dpoLr, weightDecay: 0, warmupSteps: 0 },
+      runDir: join(dir, name),
+      logEvery: 4,
+      progress: false,
+    });
+    const t = performance.now();
+    await dpo.fit();
+    const seconds = secondsSince(t);
+    const evaluation = await evaluate(model, join(dir, `eval-${name}.json`));
+    model.dispose();
+    return { evaluation, seconds };
+  }
+  const { evaluation: dpoEval, seconds: dpoSeconds } = await dpoArm('dpo', seed);
+  const dpoReplicate = dpoReplicateOffset > 0 ? await dpoArm('dpo-r', seed + dpoReplicateOffset) : undefined;
 
   /** The continued-SFT arm: the start checkpoint's own objective, `trainerSeed` orders its batches. */
   async function continuedSft(name, trainerSeed) {
@@ -412,12 +422,13 @@ for (const seed of seeds) {
     dpo: dpoEval,
     sft: sftEval,
     ...(replicate ? { sftReplicate: replicate.evaluation } : {}),
+    ...(dpoReplicate ? { dpoReplicate: dpoReplicate.evaluation } : {}),
     rewards: curve,
     sftLosses: sftCurve,
     // train seconds exclude evaluation; pairs are resumable, so a resumed run reports only the remainder
-    seconds: { pairs: pairsSeconds, dpoTrain: dpoSeconds, sftTrain: sftSeconds, ...(replicate ? { sftReplicateTrain: replicate.seconds } : {}), seedTotal: secondsSince(t0) },
+    seconds: { pairs: pairsSeconds, dpoTrain: dpoSeconds, sftTrain: sftSeconds, ...(replicate ? { sftReplicateTrain: replicate.seconds } : {}), ...(dpoReplicate ? { dpoReplicateTrain: dpoReplicate.seconds } : {}), seedTotal: secondsSince(t0) },
   });
-  log(`seed ${seed}: DPO ${JSON.stringify(dpoEval)}\n  SFT ${JSON.stringify(sftEval)}${replicate ? `\n  SFT-r ${JSON.stringify(replicate.evaluation)}` : ''}`);
+  log(`seed ${seed}: DPO ${JSON.stringify(dpoEval)}\n  SFT ${JSON.stringify(sftEval)}${replicate ? `\n  SFT-r ${JSON.stringify(replicate.evaluation)}` : ''}${dpoReplicate ? `\n  DPO-r ${JSON.stringify(dpoReplicate.evaluation)}` : ''}`);
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2));
 }
 
