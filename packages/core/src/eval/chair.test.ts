@@ -12,6 +12,9 @@ describe('chair', () => {
       expect(got.hallucinationCount).toBe(c.expected.hallucinationCount);
       expect(closeTo(got.chairI, c.expected.chairI)).toBe(true);
       expect(closeTo(got.chairS, c.expected.chairS)).toBe(true);
+      expect(closeTo(got.coverage, c.expected.coverage)).toBe(true);
+      expect(got.coveredCount).toBe(c.expected.coveredCount);
+      expect(got.objectCount).toBe(c.expected.objectCount);
     });
   }
 
@@ -22,7 +25,19 @@ describe('chair', () => {
     expect(r.hallucinated).toEqual([['dog'], ['cat', 'cat']]);
     expect(r.chairI).toBeCloseTo(3 / 4);
     expect(r.chairS).toBe(1);
-    expect(chair([''], [[]], vocab)).toMatchObject({ chairI: 0, chairS: 0 });
+    expect(chair([''], [[]], vocab)).toMatchObject({ chairI: 0, chairS: 0, coverage: 0, objectCount: 0 });
+  });
+
+  it('coverage counts each present object once and skips images with nothing to name', () => {
+    const vocab = { dog: ['dogs'], cat: ['cats'], bird: [] };
+    // image 1: dog named twice, cat missed -> 1/2; image 2: only an out-of-vocabulary object -> skipped;
+    // image 3: bird and cat both named (cat via its plural) -> 2/2. Mean (0.5 + 1) / 2.
+    const r = chair(['a dog and a dog', 'a dog', 'cats and a bird'], [['dog', 'cat'], ['lamp'], ['bird', 'cat']], vocab);
+    expect(r.coverage).toBeCloseTo(0.75);
+    expect(r.coveredCount).toBe(3);
+    expect(r.objectCount).toBe(4);
+    // synonyms in the ground truth map to their canonical object
+    expect(chair(['a dog'], [['dogs']], vocab).coverage).toBe(1);
   });
 
   it('rejects bad input', () => {

@@ -25,6 +25,17 @@ export interface ChairResult {
   mentionCount: number;
   /** Total hallucinated mentions (the CHAIR_i numerator). */
   hallucinationCount: number;
+  /**
+   * Coverage (AMBER's "Cover"): per caption, the share of the image's objects that the caption names,
+   * averaged over captions. Only objects in the vocabulary count (others can never be named), and
+   * captions of images without such objects are left out of the mean; 0 when no image has any.
+   * Read it next to CHAIR: a model can lower CHAIR simply by naming fewer objects.
+   */
+  coverage: number;
+  /** Total (image, object) pairs named at least once (the micro-averaged coverage numerator). */
+  coveredCount: number;
+  /** Total (image, object) pairs that could be named (the micro-averaged coverage denominator). */
+  objectCount: number;
 }
 
 const METRIC = 'chair';
@@ -43,6 +54,7 @@ const METRIC = 'chair';
  * - Ground-truth objects may be canonical names or synonyms (mapped to their canonical name);
  *   names outside the vocabulary are kept as is (they can never be mentioned).
  * - With no mention at all CHAIR_i is 0 (the original divides by zero).
+ * - Coverage (not part of the original) counts each present object once, however often it is named.
  *
  * @param captions Generated captions, one per image.
  * @param objectsPerImage Objects present in each image.
@@ -64,6 +76,10 @@ export function chair(
 
   const mentioned: string[][] = [];
   const hallucinated: string[][] = [];
+  let coverageSum = 0;
+  let coveredImages = 0;
+  let coveredCount = 0;
+  let objectCount = 0;
   captions.forEach((caption, i) => {
     const objects = objectsPerImage[i];
     if (!Array.isArray(objects)) metricError(METRIC, `objectsPerImage[${i}] must be a string[]`);
@@ -86,6 +102,20 @@ export function chair(
     }
     mentioned.push(found);
     hallucinated.push(found.filter((o) => !present.has(o)));
+    const named = new Set(found);
+    let mentionable = 0;
+    let covered = 0;
+    for (const o of present) {
+      if (!Object.hasOwn(vocabulary, o)) continue;
+      mentionable++;
+      if (named.has(o)) covered++;
+    }
+    if (mentionable > 0) {
+      coverageSum += covered / mentionable;
+      coveredImages++;
+      coveredCount += covered;
+      objectCount += mentionable;
+    }
   });
 
   const mentionCount = mentioned.reduce((a, m) => a + m.length, 0);
@@ -97,6 +127,9 @@ export function chair(
     mentioned,
     mentionCount,
     hallucinationCount,
+    coverage: coveredImages === 0 ? 0 : coverageSum / coveredImages,
+    coveredCount,
+    objectCount,
   };
 }
 

@@ -20,7 +20,8 @@ export interface ChairEvalOptions {
  * Eval hook `chair`: greedy captions (the captioning prompt, BOS only) of the first `maxSamples`
  * eval images, scored with core's `chair` against each sample's present objects.
  * Metrics: `chair_i` (hallucinated object mentions / mentions), `chair_s` (captions with a
- * hallucination / captions), `chair_mentions` (object mentions per caption).
+ * hallucination / captions), `chair_mentions` (object mentions per caption), `chair_coverage` (share of each
+ * image's objects its caption names, averaged: CHAIR can fall just because captions name less).
  */
 export function chairEvalHook(options: ChairEvalOptions = {}): EvalHook {
   const field = options.objectsField ?? 'chairObjects';
@@ -40,7 +41,7 @@ export function chairEvalHook(options: ChairEvalOptions = {}): EvalHook {
         captions.push(...texts);
       }
       const r = chair(captions, objects, vocabulary);
-      return { chair_i: r.chairI, chair_s: r.chairS, chair_mentions: r.mentionCount / captions.length };
+      return { chair_i: r.chairI, chair_s: r.chairS, chair_mentions: r.mentionCount / captions.length, chair_coverage: r.coverage };
     },
   };
 }

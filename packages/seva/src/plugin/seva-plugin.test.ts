@@ -97,7 +97,7 @@ describe('seva() plugin', () => {
     expect(moved).toBeGreaterThan(0);
     expect(new Set(counts.slice(1)).size).toBe(1);
     // Eval hooks: CHAIR on greedy captions, POPE on the yes/no probes.
-    for (const k of ['chair_i', 'chair_s', 'pope_accuracy', 'pope_f1', 'pope_precision', 'pope_recall', 'pope_yes_ratio', 'pope_unanswered']) {
+    for (const k of ['chair_i', 'chair_s', 'chair_coverage', 'pope_accuracy', 'pope_f1', 'pope_precision', 'pope_recall', 'pope_yes_ratio', 'pope_unanswered']) {
       const v = result.evalMetrics[`seva/${k}`];
       expect(v, k).toBeGreaterThanOrEqual(0);
       expect(v, k).toBeLessThanOrEqual(1);

@@ -66,7 +66,7 @@ interface Prepared {
  *
  * Training metrics (namespaced `seva/` by the trainer), as TRL names them: `rewards/chosen`,
  * `rewards/rejected`, `rewards/accuracies`, `rewards/margins`, `logps/chosen`, `logps/rejected`.
- * Eval hooks: `chair` (`seva/chair_i`, `seva/chair_s`, `seva/chair_mentions`) and `pope`
+ * Eval hooks: `chair` (`seva/chair_i`, `seva/chair_s`, `seva/chair_mentions`, `seva/chair_coverage`) and `pope`
  * (`seva/pope_accuracy`, `_precision`, `_recall`, `_f1`, `_yes_ratio`, `_unanswered`).
  *
  * @example
