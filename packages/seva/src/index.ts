@@ -8,7 +8,7 @@ export { diffusionNoise, sigmoidBetaSchedule, alphaBar, DIFFUSION_DEFAULTS, type
 export { flipHorizontal, type FlipHorizontalOptions } from './augment/flip-horizontal.js';
 export { randomCrop, type RandomCropOptions } from './augment/random-crop.js';
 export { colorJitter, type ColorJitterOptions } from './augment/color-jitter.js';
-export { adjustBrightness, adjustContrast, adjustSaturation, type ColorAdjustOptions } from './augment/color-adjust.js';
+export { adjustBrightness, adjustContrast, adjustSaturation, adjustHue, type ColorAdjustOptions } from './augment/color-adjust.js';
 export { DEFAULT_VALUE_RANGE, type ValueRange } from './augment/value-range.js';
 export { makePreferencePairs, type MakePreferencePairsOptions, type MakePreferencePairsResult } from './pairs/make-preference-pairs.js';
 export { augmentForPairs, PAIR_AUGMENTATIONS, type PairAugmentation, type AugmentForPairsOptions } from './pairs/augment-for-pairs.js';

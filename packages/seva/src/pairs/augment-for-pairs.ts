@@ -23,7 +23,8 @@ export interface AugmentForPairsOptions {
  * - `'diffusion'`: forward diffusion noise at step `t` ({@link diffusionNoise}; SeVa's released choice);
  * - `'flip'`: horizontal mirror (a mild augmentation SeVa shows VLMs are already sensitive to);
  * - `'crop'`: a random `cropScale` crop resized back to full size (RandomResizedCrop-like);
- * - `'jitter'`: colour jitter with brightness, contrast and saturation 0.4 (SeVa's "moco" recipe, no hue).
+ * - `'jitter'`: colour jitter with brightness, contrast and saturation 0.4 and hue 0.1 (SeVa's "moco"
+ *   recipe, torchvision `ColorJitter(0.4, 0.4, 0.4, 0.1)`).
  *
  * @returns a new `[B, H, W, 3]` tensor (caller owns it).
  */
@@ -43,7 +44,7 @@ export function augmentForPairs(images: tf.Tensor4D, kind: PairAugmentation, { t
       });
     }
     case 'jitter':
-      return colorJitter(images, { brightness: 0.4, contrast: 0.4, saturation: 0.4, seed });
+      return colorJitter(images, { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, seed });
     default:
       throw new Error(`augmentForPairs: augmentation must be one of ${PAIR_AUGMENTATIONS.join(', ')}; got ${JSON.stringify(kind)}`);
   }
