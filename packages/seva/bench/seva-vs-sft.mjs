@@ -44,6 +44,9 @@
  * seed (seed + k, so other batches in another order), and evaluates it: the training noise floor of every metric.
  * --dpo-replicate k > 0 likewise trains the DPO arm again (`dpo-r`, trainer seed + k). With the same k as
  * --sft-replicate, dpo-r's supervised batches are sft-r's, so (dpo-r, sft-r) is a second paired comparison.
+ * --derived-questions adds to the DPO arm's pairs (after --pair-filter), for every caption pair and every colour+shape
+ * object its rejected caption names but its chosen one does not, the pair ("is there a <object> in the image?",
+ * chosen "no", rejected "yes"): the caption preference restated as a yes/no preference, still without labels.
  * --native auto|on|off (default auto): turn on @vlalign/native's kernels when they load (on: fail
  * without them). Whether they were active is recorded in results.json (`native`).
  * Writes <out>/results.json and <out>/results.md.
@@ -52,6 +55,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  COLOURS,
   Trainer,
   captioning,
   createModel,
@@ -60,8 +64,10 @@ import {
   imagesToTensor,
   initBackend,
   loadCheckpoint,
+  popeQuestion,
   preferencePairs,
   readMetrics,
+  shapesObjectVocabulary,
   shapesTokenizer,
   tf,
 } from '@vlalign/core';
@@ -107,6 +113,7 @@ const { values: a } = parseArgs({
     'dpo-lr': { type: 'string' },
     'sft-replicate': { type: 'string', default: '0' },
     'dpo-replicate': { type: 'string', default: '0' },
+    'derived-questions': { type: 'boolean', default: false },
   },
 });
 const seeds = a.seeds.split(',').map(Number);
@@ -142,6 +149,7 @@ const dpoLr = a['dpo-lr'] === undefined ? lr : Number(a['dpo-lr']);
 const { plora } = loraRank > 0 ? await import('@vlalign/plora') : {};
 const sftReplicate = Number(a['sft-replicate']);
 const dpoReplicateOffset = Number(a['dpo-replicate']);
+const derivedQuestions = a['derived-questions'];
 const evalOffset = Number(a['eval-offset']);
 const prompt = a.prompt;
 if (!['caption', 'questions', 'mixed'].includes(prompt)) throw new Error(`--prompt: caption, questions or mixed, got ${prompt}`);
@@ -234,6 +242,15 @@ async function chosenConfidence(model, file, rows) {
 /** An answer's first word (a yes/no answer's verdict). */
 const first = (x) => x.trim().split(/\s+/)[0] ?? '';
 
+const shapeOfWord = new Map(Object.entries(shapesObjectVocabulary()).flatMap(([shape, words]) => words.map((w) => [w, shape])));
+/** The colour+shape objects (POPE's objects, e.g. "red circle") a caption names: a colour word right before a shape word. */
+function colourShapesOf(text) {
+  const w = text.trim().split(/\s+/);
+  const out = new Set();
+  for (let i = 0; i + 1 < w.length; i++) if (COLOURS.includes(w[i]) && shapeOfWord.has(w[i + 1])) out.add(`${w[i]} ${shapeOfWord.get(w[i + 1])}`);
+  return out;
+}
+
 /** Length and object statistics of a pairs file (are the rejected answers just longer?). */
 function pairStats(file) {
   const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -280,7 +297,7 @@ async function evaluate(model, file) {
 }
 
 const results = {
-  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, loraRank, loraAlpha, dpoLr, sftReplicate, dpoReplicate: dpoReplicateOffset, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
+  settings: { sft: ckptDir, seeds, steps, images, batch, lr, beta, lossType, sftWeight, rpoAlpha, pairFilter, sftQaWeight, dpoSftWeight, dpoQaWeight, minConfidence, loraRank, loraAlpha, dpoLr, sftReplicate, dpoReplicate: dpoReplicateOffset, derivedQuestions, popeExtraImages, prompt, questionsPerImage, questionMaxNewTokens, questionT, aug, t: Number(a.t), cropScale: Number(a['crop-scale']), maxNewTokens, maxLength, evalOffset, testSize: testAll.length, chairImages: Number(a['chair-images']), popeImages: Number(a['pope-images']), backend: backend.name },
   native: { active: native.active, ...(native.active ? { gemm: native.gemm, threads: native.threads } : { reason: native.reason }) },
   baseline: undefined,
   seeds: [],
@@ -342,6 +359,28 @@ for (const seed of seeds) {
       ...(confidence ? { minConfidence, questionConfidenceMean: q.reduce((s, { i }) => s + confidence[i], 0) / Math.max(1, q.length) } : {}),
     };
     log(`seed ${seed}: ${pairFilter} filter keeps ${keep.length} of ${lines.length} pairs (${filtered.questionPairsKept} of ${q.length} question pairs, ${filtered.questionChosenYesKept} chosen yes)`);
+  }
+  if (derivedQuestions) {
+    // Caption pairs turned into yes/no pairs, with no labels: an object that the model names only on
+    // the augmented image is SeVa's dispreferred content, so on the clean image "is there <it>?"
+    // prefers "no" over "yes". (Objects named only on the clean image are not used: the clean
+    // captions themselves name many absent objects, so "yes" for them would be a poor preference.)
+    const lines = readFileSync(trainPairsFile, 'utf8').split('\n').filter(Boolean);
+    const derived = [];
+    for (const line of lines) {
+      const r = JSON.parse(line);
+      if (r.prompt !== '') continue;
+      const chosen = colourShapesOf(r.chosen);
+      let k = 0;
+      for (const object of colourShapesOf(r.rejected)) {
+        if (chosen.has(object)) continue;
+        derived.push(JSON.stringify({ id: `${r.id}-dq${k++}`, prompt: popeQuestion(object), chosen: 'no', rejected: 'yes', images: r.images }));
+      }
+    }
+    trainPairsFile = trainPairsFile.replace(/\.jsonl$/, '-derived.jsonl');
+    writeFileSync(trainPairsFile, [...lines, ...derived].map((l) => `${l}\n`).join(''));
+    filtered = { ...(filtered ?? { kept: lines.length }), kept: lines.length + derived.length, derivedQuestionPairs: derived.length };
+    log(`seed ${seed}: ${derived.length} derived question pairs added to ${lines.length} pairs`);
   }
   // the continued-SFT arm's supervised objective; same plugin names and data, so the same batches per step
   const supervised = (w, qaWeight = sftQaWeight) => [
