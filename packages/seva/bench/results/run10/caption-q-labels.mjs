@@ -1,4 +1,6 @@
-// Diagnostic: how often are caption-derived yes/no pseudo-labels right? (labels read for this count only)
+// Run 10's diagnostic: how often are caption-derived yes/no pseudo-labels right? (labels read for this count only)
+// Run from the repo root after building: node packages/seva/bench/results/run10/caption-q-labels.mjs
+// (reads run 5's validation pairs in /work/seva-bench5 and the QA checkpoint /work/sft/captioning-qa-answer)
 import { readFileSync } from 'node:fs';
 import { createShapesWorld, initBackend } from '@vlalign/core';
 await initBackend('cpu');
@@ -38,7 +40,7 @@ console.log(`chosen-caption objects present: ${f(stats.chosenAll)}; rejected-cap
 
 // The start model's own answer to those questions on the clean image
 const { createModel, findLatestCheckpoint, imagesToTensor, loadCheckpoint, shapesTokenizer, tf } = await import('@vlalign/core');
-const { promptIds } = await import('../dist/index.js');
+const { promptIds } = await import('../../../dist/index.js');
 const tok = shapesTokenizer();
 const ck = loadCheckpoint(findLatestCheckpoint('/work/sft/captioning-qa-answer'));
 tf.dispose(Object.values(ck.optimizer));
