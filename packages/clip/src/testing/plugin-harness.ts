@@ -54,6 +54,9 @@ export class TestContext implements PluginContext {
   log(message: string): void {
     this.logs.push(message);
   }
+  warn(message: string): void {
+    this.logs.push(`warning: ${message}`);
+  }
   withEvalData(evalData: Dataset): EvalContext {
     return Object.assign(Object.create(this), { evalData }) as EvalContext;
   }

@@ -91,6 +91,10 @@ export class TrainerPluginContext implements PluginContext {
     this.trainer.logger.info(`${this.name}: ${message}`);
   }
 
+  warn(message: string): void {
+    this.trainer.logger.warn(`${this.name}: ${message}`);
+  }
+
   /** A view of this context with the evaluation dataset attached. */
   withEvalData(evalData: Dataset): EvalContext {
     return Object.create(this, { evalData: { value: evalData, enumerable: true } }) as EvalContext;

@@ -63,6 +63,11 @@ export interface PluginContext {
   readonly pluginNames: readonly string[];
   /** Writes a line to the run log (and stderr when not on a TTY progress bar). */
   log(message: string): void;
+  /**
+   * Writes a warning to the run log: something the user should act on (a diverging or collapsing
+   * run, a setting that cannot work). Unlike `log`, it is printed even when info lines are quiet.
+   */
+  warn(message: string): void;
 }
 
 /** Context given to eval hooks. */

@@ -106,6 +106,54 @@ describe('seva() plugin', () => {
     ref.dispose();
   });
 
+  it('warns once when the chosen log-prob collapses, at the step the logged log-probs say it should', async () => {
+    // Every pair has the SAME chosen answer (so the same token count T) and the batch is the same
+    // each step, so the reference's chosen log-prob is step 1's logps/chosen and the monitored drift
+    // is (logps/chosen_t - logps/chosen_1) / T, recomputed here from the logged metrics alone.
+    const base = pairData(4);
+    const chosen = (base.get(0) as Sample).chosen as string;
+    const data: Dataset = { length: 3, source: 'same-chosen', get: (i) => ({ ...(base.get(i) as Sample), chosen, rejected: (base.get(i + 1) as Sample).chosen }) };
+    const T = tokenizer.encode(chosen).length + 1; // response + EOS
+    const run = async (collapseWarning?: number | false) => {
+      const warnings: string[] = [];
+      const logps: number[] = [];
+      const trainer = new Trainer({
+        model: microVlm(2),
+        tokenizer,
+        plugins: [seva({ beta: 0.1, maxLength: 24, chair: false, pope: false, ...(collapseWarning === undefined ? {} : { collapseWarning }) })],
+        data,
+        batchSize: 3,
+        steps: 14,
+        // A deliberately destructive lr: the chosen log-prob sinks with the rejected one.
+        optimizer: { lr: 0.1, weightDecay: 0 },
+        logEvery: 1,
+        progress: false,
+        logger: { info: () => {}, warn: (m) => warnings.push(m), error: () => {} },
+        onLog: (r) => {
+          if (r.split === 'train') logps.push(r.metrics['seva/logps/chosen']);
+        },
+      });
+      await trainer.fit();
+      const before = tf.memory().numTensors;
+      trainer.dispose();
+      expect(tf.memory().numTensors).toBeLessThan(before); // the kept drift scalar goes with the trainer
+      trainer.model.dispose();
+      return { warnings, logps };
+    };
+    const { warnings, logps } = await run();
+    const drift = logps.map((l) => (l - logps[0]) / T);
+    const windowed = drift.map((_, t) => (t >= 4 ? drift.slice(t - 4, t + 1).reduce((a, b) => a + b, 0) / 5 : 0));
+    const first = windowed.findIndex((m) => m < -1);
+    expect(first).toBeGreaterThan(0); // the setting does collapse within the run
+    // Read in the next step's prepare, so the last step's value can only be seen by a later run.
+    expect(first).toBeLessThan(logps.length - 1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`^seva: at step ${first} the chosen answers' log-prob is ${(-windowed[first]).toFixed(2)} nats per token below`));
+    expect((await run(false)).warnings).toEqual([]);
+    expect((await run(1e6)).warnings).toEqual([]);
+    expect(() => seva({ collapseWarning: 0 })).toThrow(/collapseWarning must be a finite number > 0/);
+  });
+
   it('rpoAlpha adds alpha x the per-token NLL of the chosen responses (given image and prompt)', async () => {
     const model = microVlm(4);
     const data = pairData(3);

@@ -8,6 +8,7 @@ import type { SevaPairsConfig } from '../pairs/pairs-config.js';
 import { checkPairSamples, pairBatch, type PairSample } from './pair-batch.js';
 import { REF_LOGPS_FILE, RefLogpsCache } from './ref-logps-cache.js';
 import { createReference, type Reference, type ReferenceMode } from './reference-model.js';
+import { ChosenDriftMonitor } from './chosen-drift-monitor.js';
 
 /** Options of {@link seva}. */
 export interface SevaOptions {
@@ -40,6 +41,13 @@ export interface SevaOptions {
   pope?: PopeEvalOptions | false;
   /** Pair-making settings read by `vlalign seva pairs` / {@link runSevaPairs}; training ignores them. */
   pairs?: SevaPairsConfig;
+  /**
+   * Warn once (run log, warning level) when the policy's log-prob of the chosen answers has fallen
+   * more than this many nats per token below the reference's, averaged over 5 steps. That is DPO's
+   * collapse mode on small models: the rewards keep improving while generations degenerate. Default 1;
+   * `false` turns it off.
+   */
+  collapseWarning?: number | false;
 }
 
 /** What `prepare` hands to `loss` (the trainer disposes the tensors after the step). */
@@ -53,6 +61,8 @@ interface Prepared {
   refRejected: tf.Tensor1D;
   /** Scored chosen tokens in the batch (response + EOS), the NLL's denominator. */
   chosenTokens: number;
+  /** Scored tokens per chosen answer, for the per-token drift the collapse warning watches. */
+  chosenTokensPerPair: tf.Tensor1D;
 }
 
 /**
@@ -89,6 +99,19 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
   const average = lossType === 'ipo';
   let reference: Reference | undefined;
   let cache: RefLogpsCache | undefined;
+  const monitor = options.collapseWarning === false ? undefined : new ChosenDriftMonitor(options.collapseWarning ?? 1);
+  // The last loss's mean per-token chosen log-ratio, kept out of the step's tidy and read in the next
+  // (async) prepare, so watching it never blocks the training step on a GPU read-back.
+  let pendingDrift: { value: tf.Scalar; step: number } | undefined;
+  const readDrift = async (ctx: PluginContext) => {
+    if (!pendingDrift || !monitor) return;
+    const { value, step } = pendingDrift;
+    pendingDrift = undefined;
+    const v = (await value.data())[0];
+    value.dispose();
+    const warning = monitor.push(v, step);
+    if (warning) ctx.warn(warning);
+  };
 
   const evaluate: EvalHook[] = [];
   if (options.chair !== false) evaluate.push(chairEvalHook(options.chair ?? {}));
@@ -130,6 +153,7 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
       reference = await createReference(ctx, options.reference ?? 'auto');
     },
     async prepare(samples: Sample[], ctx) {
+      await readDrift(ctx);
       const pairs = checkPairSamples(samples);
       const model = ctx.model as VisionLanguageModel;
       const clean = imagesToTensor(pairs.map((p) => p.image), model.config.vision.imageSize);
@@ -149,6 +173,7 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
           refChosen: tf.tensor1d(ref.slice(0, B)),
           refRejected: tf.tensor1d(ref.slice(B)),
           chosenTokens: batch.responseTokens.slice(0, B).reduce((s, n) => s + n, 0),
+          chosenTokensPerPair: tf.tensor1d(batch.responseTokens.slice(0, B).map((n) => Math.max(1, n))),
         };
       } catch (err) {
         tf.dispose([images, batch.inputIds, batch.labels, batch.attentionMask, batch.responseMask]);
@@ -163,6 +188,13 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
       const policyChosen = tf.slice(logps, [0], [B]);
       const policyRejected = tf.slice(logps, [B], [B]);
       const out = dpoLoss(policyChosen, policyRejected, p.refChosen, p.refRejected, { beta, lossType, labelSmoothing });
+      if (monitor) {
+        // IPO's log-probs are already per-token averages; DPO's are sums over each answer's tokens.
+        const ratio = tf.sub(policyChosen, p.refChosen);
+        const drift = tf.keep(tf.mean(average ? ratio : tf.div(ratio, p.chosenTokensPerPair)) as tf.Scalar);
+        pendingDrift?.value.dispose();
+        pendingDrift = { value: drift, step: ctx.step };
+      }
       let loss = out.loss;
       const extra: Record<string, tf.Scalar> = {};
       if (rpoAlpha > 0) {
@@ -187,5 +219,9 @@ export function seva(options: SevaOptions = {}): Plugin<Prepared> {
       };
     },
     evaluate,
+    dispose() {
+      pendingDrift?.value.dispose();
+      pendingDrift = undefined;
+    },
   });
 }
