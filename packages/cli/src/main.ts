@@ -41,7 +41,7 @@ export function buildProgram(): Command {
 
   program
     .command('eval')
-    .description('Run every plugin\'s eval hooks on a trained run (a run folder) or a config.')
+    .description('Run every plugin\'s eval hooks on a trained run (a run folder) or a config (an untrained one with model.init: on those starting weights).')
     .argument('<config-or-run>', 'a run folder written by `vlalign train`, or a config file')
     .action(async (target: string) => {
       const { config, configDir, runDir } = existsSync(resolve(target, 'config.json'))

@@ -94,7 +94,7 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
   });
   let result: FitResult;
   try {
-    result = options.evalOnly ? await evaluateOnly(trainer, runDir) : await trainer.fit();
+    result = options.evalOnly ? await evaluateOnly(trainer, runDir, config.model.init) : await trainer.fit();
   } finally {
     // Frees optimiser state and plugin modules (they live on in the checkpoint); the model is returned.
     trainer.dispose();
@@ -102,10 +102,17 @@ export async function runTraining(config: VlalignConfig, options: RunTrainingOpt
   return { result, model, tokenizer, runDir, evalData };
 }
 
-async function evaluateOnly(trainer: Trainer, runDir: string): Promise<FitResult> {
+/**
+ * Eval hooks on the run's latest checkpoint. A run that has none yet is evaluated on its starting
+ * weights when the config names `model.init` (the model was built from them), so the baseline a
+ * fine-tuning run starts from can be measured with the same hooks before training.
+ */
+async function evaluateOnly(trainer: Trainer, runDir: string, init: string | undefined): Promise<FitResult> {
   const checkpoint = findLatestCheckpoint(runDir);
-  if (!checkpoint) throw new Error(`vlalign eval: ${runDir} has no checkpoint; train first (vlalign train <config>)`);
-  await trainer.restore(checkpoint);
+  if (checkpoint) await trainer.restore(checkpoint);
+  else if (init === undefined) {
+    throw new Error(`vlalign eval: ${runDir} has no checkpoint; train first (vlalign train <config>), or set model.init to evaluate starting weights`);
+  } else process.stderr.write(`vlalign eval: ${runDir} has no checkpoint yet; evaluating the model.init weights (${init})\n`);
   const evalMetrics = await trainer.evaluate();
   return { step: trainer.step, interrupted: false, metrics: {}, evalMetrics, resumedFrom: trainer.step };
 }
