@@ -388,12 +388,32 @@ for (const seed of seeds) {
     ...(qaWeight > 0 ? [{ plugin: qaAnswer({ maxLength }), weight: w * qaWeight, data: questionsOf(source) }] : []),
   ];
   const pairs = await preferencePairs(trainPairsFile, { imageSize: 64 });
-  /** The DPO arm; `trainerSeed` orders its pairs and (with --dpo-sft-weight) its supervised batches. */
-  async function dpoArm(name, trainerSeed) {
+  /** Trains one arm from the SFT weights (`trainerSeed` orders its batches), then evaluates it. */
+  async function trainArm(name, trainerSeed, { plugins, data, lr: armLr }) {
     const model = loadSft();
-    const dpo = new Trainer({
+    const trainer = new Trainer({
       model,
       tokenizer,
+      plugins,
+      data,
+      batchSize: batch,
+      steps,
+      seed: trainerSeed,
+      optimizer: { lr: armLr, weightDecay: 0, warmupSteps: 0 },
+      runDir: join(dir, name),
+      logEvery: 4,
+      progress: false,
+    });
+    const t = performance.now();
+    await trainer.fit();
+    const seconds = secondsSince(t);
+    const evaluation = await evaluate(model, join(dir, `eval-${name}.json`));
+    model.dispose();
+    return { evaluation, seconds };
+  }
+  // Plugins are made per arm: the seva plugin keeps its reference model and state per run.
+  const dpoArm = (name, trainerSeed) =>
+    trainArm(name, trainerSeed, {
       plugins: [
         seva({ beta, lossType, maxLength, rpoAlpha, chair: false, pope: false }),
         // optional NLL on the chosen answers (the captioning plugin reads `captions`)
@@ -404,47 +424,12 @@ for (const seed of seeds) {
         ...(loraRank > 0 ? [plora({ rank: loraRank, alpha: loraAlpha, targets: 'llm-all-linear', partial: false })] : []),
       ],
       data: pairs,
-      batchSize: batch,
-      steps,
-      seed: trainerSeed,
-      optimizer: { lr: dpoLr, weightDecay: 0, warmupSteps: 0 },
-      runDir: join(dir, name),
-      logEvery: 4,
-      progress: false,
+      lr: dpoLr,
     });
-    const t = performance.now();
-    await dpo.fit();
-    const seconds = secondsSince(t);
-    const evaluation = await evaluate(model, join(dir, `eval-${name}.json`));
-    model.dispose();
-    return { evaluation, seconds };
-  }
+  // the continued-SFT arm: the start checkpoint's own objective
+  const continuedSft = (name, trainerSeed) => trainArm(name, trainerSeed, { plugins: supervised(1), data: source, lr });
   const { evaluation: dpoEval, seconds: dpoSeconds } = await dpoArm('dpo', seed);
   const dpoReplicate = dpoReplicateOffset > 0 ? await dpoArm('dpo-r', seed + dpoReplicateOffset) : undefined;
-
-  /** The continued-SFT arm: the start checkpoint's own objective, `trainerSeed` orders its batches. */
-  async function continuedSft(name, trainerSeed) {
-    const model = loadSft();
-    const cont = new Trainer({
-      model,
-      tokenizer,
-      data: source,
-      plugins: supervised(1),
-      batchSize: batch,
-      steps,
-      seed: trainerSeed,
-      optimizer: { lr, weightDecay: 0, warmupSteps: 0 },
-      runDir: join(dir, name),
-      logEvery: 4,
-      progress: false,
-    });
-    const t = performance.now();
-    await cont.fit();
-    const seconds = secondsSince(t);
-    const evaluation = await evaluate(model, join(dir, `eval-${name}.json`));
-    model.dispose();
-    return { evaluation, seconds };
-  }
   const { evaluation: sftEval, seconds: sftSeconds } = await continuedSft('sft', seed);
   const replicate = sftReplicate > 0 ? await continuedSft('sft-r', seed + sftReplicate) : undefined;
 

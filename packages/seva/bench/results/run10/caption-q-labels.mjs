@@ -2,11 +2,9 @@
 // Run from the repo root after building: node packages/seva/bench/results/run10/caption-q-labels.mjs
 // (reads run 5's validation pairs in /work/seva-bench5 and the QA checkpoint /work/sft/captioning-qa-answer)
 import { readFileSync } from 'node:fs';
-import { createShapesWorld, initBackend } from '@vlalign/core';
+import { COLOURS, createShapesWorld, initBackend, popeQuestion, shapesObjectVocabulary } from '@vlalign/core';
 await initBackend('cpu');
-const COLOURS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'pink', 'white'];
-const SH = { circle: ['circle', 'disc', 'circles', 'discs'], square: ['square', 'box', 'squares', 'boxes'], triangle: ['triangle', 'triangles'], star: ['star', 'stars'], cross: ['cross', 'plus', 'crosses', 'pluses'], diamond: ['diamond', 'rhombus', 'diamonds', 'rhombuses'], heart: ['heart', 'hearts'] };
-const word2shape = new Map(Object.entries(SH).flatMap(([s, ws]) => ws.map((w) => [w, s])));
+const word2shape = new Map(Object.entries(shapesObjectVocabulary()).flatMap(([s, ws]) => ws.map((w) => [w, s])));
 function objectsOf(text) {
   const w = text.trim().split(/\s+/);
   const out = new Set();
@@ -54,7 +52,7 @@ for (const seed of [4, 5]) {
     const s = await train.get(Number(r.id.split('-').at(-1)));
     const present = new Set(s.objects.map((o) => `${o.colour} ${o.shape}`));
     const C = objectsOf(r.chosen), R = objectsOf(r.rejected);
-    for (const o of R) if (!C.has(o)) probes.push({ image: s.image, q: `is there ${/^[aeiou]/.test(o) ? 'an' : 'a'} ${o} in the image?`, truth: present.has(o) ? 'yes' : 'no' });
+    for (const o of R) if (!C.has(o)) probes.push({ image: s.image, q: popeQuestion(o), truth: present.has(o) ? 'yes' : 'no' });
   }
 }
 let saysYes = 0, right = 0;
